@@ -1,0 +1,269 @@
+/*
+ * relay.c: policy, hold, channel choice, settlement.
+ *
+ * Money invariant: relay_prepare takes one hold or none; relay_settle
+ * releases it exactly once through db_hold_settle, which is idempotent
+ * and writes the log row in the same transaction.  If settlement cannot
+ * reach the database, the hold stays and the housekeeper refunds it:
+ * the platform may lose a charge in that failure, it never double-charges
+ * or charges without a log row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "log.h"
+#include "relay.h"
+#include "request.h"
+#include "sec.h"
+
+static void
+cjson_free_defer(void *p)
+{
+	cJSON_Delete(p);
+}
+
+enum err
+relay_prepare(struct relay *rl, struct req *r, const char *model,
+    int stream, int64_t est_prompt, int64_t est_completion)
+{
+	struct usage	 est;
+	char		*bp;
+	long long	 v;
+	enum err	 e;
+
+	memset(rl, 0, sizeof(*rl));
+	rl->r = r;
+	rl->model = rl->up_model = model;
+	rl->stream = stream;
+	rl->est_prompt = est_prompt;
+	rl->stream_status = "";
+	buf_init(&rl->tried_ids, 4096);
+	arena_defer(r->a, buf_free, &rl->tried_ids);
+	r->model = model;
+
+	if (!auth_list_has(r->key.model_limits, model))
+		return ERR_MODEL_NOT_ALLOWED;
+	if ((e = db_price_get(r->db, r->a, model, &rl->price)) != ERR_OK)
+		return e;
+	if ((e = db_channels_for(r->db, r->a, r->key.group, model,
+	    &rl->chans, &rl->nchans)) != ERR_OK)
+		return e;
+	if (rl->nchans == 0)
+		return ERR_NO_CHANNEL;
+	if ((rl->tried = arena_alloc(r->a, rl->nchans)) == NULL)
+		return ERR_NOMEM;
+	if ((e = db_option_get(r->db, r->a, "base_price", "75000", &bp)) !=
+	    ERR_OK)
+		return e;
+	v = strtoll(bp, NULL, 10);
+	rl->base_price = v > 0 ? v : 75000;
+
+	memset(&est, 0, sizeof(est));
+	est.prompt = est_prompt;
+	est.completion = est_completion;
+	rl->held = bill_tokens(&rl->price, rl->base_price,
+	    r->key.group_ratio_u, &est);
+	if ((e = db_hold_take(r->db, r->rid, r->key.user_id,
+	    r->key.token_id, r->key.unlimited, model, rl->held,
+	    &rl->hold_id)) != ERR_OK)
+		return e;
+	return ERR_OK;
+}
+
+static size_t
+pick(struct relay *rl)
+{
+	size_t		 i, best = SIZE_MAX;
+	int		 prio = 0;
+	uint64_t	 sum = 0, x;
+	uint32_t	 rnd = 0;
+
+	for (i = 0; i < rl->nchans; i++)
+		if (!rl->tried[i] && (best == SIZE_MAX ||
+		    rl->chans[i].priority > prio)) {
+			best = i;
+			prio = rl->chans[i].priority;
+		}
+	if (best == SIZE_MAX)
+		return best;
+	for (i = 0; i < rl->nchans; i++)
+		if (!rl->tried[i] && rl->chans[i].priority == prio)
+			sum += rl->chans[i].weight > 0 ?
+			    (uint64_t)rl->chans[i].weight : 1;
+	sec_random(&rnd, sizeof(rnd));
+	x = sum > 0 ? rnd % sum : 0;
+	for (i = 0; i < rl->nchans; i++) {
+		if (rl->tried[i] || rl->chans[i].priority != prio)
+			continue;
+		sum = rl->chans[i].weight > 0 ?
+		    (uint64_t)rl->chans[i].weight : 1;
+		if (x < sum)
+			return i;
+		x -= sum;
+	}
+	return best;
+}
+
+static void
+apply_mapping(struct relay *rl)
+{
+	cJSON	*m, *v;
+
+	rl->up_model = rl->model;
+	rl->mapped = 0;
+	if (rl->ch->model_mapping == NULL || rl->ch->model_mapping[0] == '\0')
+		return;
+	if ((m = cJSON_Parse(rl->ch->model_mapping)) == NULL)
+		return;
+	arena_defer(rl->r->a, cjson_free_defer, m);
+	v = cJSON_GetObjectItemCaseSensitive(m, rl->model);
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
+		rl->up_model = v->valuestring;
+		rl->mapped = strcmp(rl->up_model, rl->model) != 0;
+	}
+}
+
+enum err
+relay_next_channel(struct relay *rl)
+{
+	struct buf	 pt;
+	size_t		 i;
+
+	for (;;) {
+		if ((i = pick(rl)) == SIZE_MAX)
+			return ERR_NO_CHANNEL;
+		rl->tried[i] = 1;
+		rl->ch = &rl->chans[i];
+		buf_printf(&rl->tried_ids, "%s%lld",
+		    rl->tried_ids.len > 0 ? "," : "", (long long)rl->ch->id);
+		buf_init(&pt, 64 * 1024);
+		if (sec_open(rl->r->secret, rl->ch->key_enc,
+		    rl->ch->key_enc_len, &pt) == -1) {
+			log_err(rl->r->rid, "channel %lld: credential does "
+			    "not open with this secret_key_file; skipped",
+			    (long long)rl->ch->id);
+			buf_free(&pt);
+			continue;
+		}
+		rl->ch_key = arena_strndup(rl->r->a, buf_cstr(&pt), pt.len);
+		buf_free(&pt);
+		if (rl->ch_key == NULL)
+			return ERR_NOMEM;
+		apply_mapping(rl);
+		return ERR_OK;
+	}
+}
+
+char *
+relay_url(struct relay *rl, const char *path)
+{
+	const char	*b = rl->ch->base_url;
+	size_t		 n = strlen(b);
+
+	while (n > 0 && b[n - 1] == '/')
+		n--;
+	return arena_printf(rl->r->a, "%.*s%s", (int)n, b, path);
+}
+
+static char *
+other_json(struct relay *rl, const char *source)
+{
+	struct req	*r = rl->r;
+	cJSON		*o;
+	char		*s, *out;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "base_price", (double)rl->base_price);
+	cJSON_AddNumberToObject(o, "group_ratio_u",
+	    (double)r->key.group_ratio_u);
+	cJSON_AddStringToObject(o, "group", r->key.group);
+	cJSON_AddStringToObject(o, "basis", db_basis_names[rl->price.basis]);
+	cJSON_AddNumberToObject(o, "input_u", (double)rl->price.input_u);
+	cJSON_AddNumberToObject(o, "output_u", (double)rl->price.output_u);
+	cJSON_AddNumberToObject(o, "cache_u", (double)rl->price.cache_u);
+	cJSON_AddNumberToObject(o, "cached_tokens", (double)rl->usage.cached);
+	cJSON_AddNumberToObject(o, "reasoning_tokens",
+	    (double)rl->usage.reasoning);
+	cJSON_AddStringToObject(o, "usage_source", source);
+	cJSON_AddNumberToObject(o, "held", (double)rl->held);
+	cJSON_AddStringToObject(o, "channels_tried", buf_cstr(&rl->tried_ids));
+	if (rl->mapped)
+		cJSON_AddStringToObject(o, "upstream_model", rl->up_model);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		return NULL;
+	out = arena_strdup(r->a, s);
+	cJSON_free(s);
+	return out;
+}
+
+void
+relay_settle(struct relay *rl, int status, const char *error_code)
+{
+	struct req	*r = rl->r;
+	struct log_rec	 lr;
+	const char	*source = "upstream";
+	int64_t		 quota = 0;
+	int		 applied = 0, tries;
+	enum err	 e;
+
+	if (!rl->usage_upstream) {
+		/* No usage from upstream: bill what we know was produced. */
+		source = "estimated";
+		rl->usage.prompt = rl->delivered ? rl->est_prompt : 0;
+		rl->usage.completion = rl->delivered_tokens;
+	}
+	if (rl->usage_upstream || rl->delivered)
+		quota = bill_tokens(&rl->price, rl->base_price,
+		    r->key.group_ratio_u, &rl->usage);
+	else
+		source = "none";
+
+	memset(&lr, 0, sizeof(lr));
+	lr.type = quota > 0 || (error_code == NULL && status < 400) ?
+	    LOGT_CONSUME : LOGT_ERROR;
+	lr.user_id = r->key.user_id;
+	lr.username = r->key.username;
+	lr.token_id = r->key.token_id;
+	lr.token_name = r->key.token_name;
+	lr.channel_id = rl->ch != NULL ? rl->ch->id : 0;
+	lr.model_name = rl->model;
+	lr.prompt_tokens = rl->usage.prompt;
+	lr.completion_tokens = rl->usage.completion;
+	lr.quota = quota;
+	lr.use_time_ms = req_elapsed_ms(r);
+	lr.is_stream = rl->stream;
+	lr.request_id = r->rid;
+	lr.ip = r->remote_addr;
+	lr.status = status;
+	lr.other = other_json(rl, source);
+	lr.stream_status = rl->stream_status;
+	lr.error_code = error_code;
+
+	/*
+	 * A dropped connection is re-opened by the next call; two more tries
+	 * ride out a MariaDB restart or failover without losing the charge.
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		e = db_hold_settle(r->db, rl->hold_id, quota, &lr, &applied);
+		if (e != ERR_DB)
+			break;
+		usleep(tries == 0 ? 100000 : 500000);
+	}
+	if (e != ERR_OK)
+		log_err(r->rid, "settle of hold %lld (%lld quota) failed: %s;"
+		    " the housekeeper will refund it", (long long)rl->hold_id,
+		    (long long)quota, db_errmsg(r->db));
+	r->quota = quota;
+	r->prompt_tokens = rl->usage.prompt;
+	r->completion_tokens = rl->usage.completion;
+	rl->hold_id = 0;
+}

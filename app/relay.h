@@ -1,0 +1,77 @@
+/*
+ * relay.h: what every metered endpoint does around its upstream call:
+ * policy (model allowed, price known, a channel exists), the quota hold,
+ * channel choice with failover, and settlement with its log row.
+ *
+ * Life of a relay: relay_prepare (may fail with the client's error and
+ * holds nothing) -> relay_next_channel, repeatedly while a channel fails
+ * before the client got a byte -> the endpoint streams or answers ->
+ * relay_settle exactly once (charges usage, or refunds when nothing was
+ * delivered).  If the process dies in between, the hold row stays and the
+ * housekeeper refunds it after hold_ttl.
+ */
+#ifndef NX_RELAY_H
+#define NX_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "billing.h"
+#include "buf.h"
+#include "db.h"
+#include "err.h"
+
+struct req;
+
+struct relay {
+	struct req	*r;
+	const char	*model;		/* as the client named it */
+	const char	*up_model;	/* after the channel's mapping */
+	int		 mapped;	/* up_model != model */
+	int		 stream;
+	struct price	 price;
+	int64_t		 base_price;
+	int64_t		 hold_id;	/* 0: no hold */
+	int64_t		 held;
+	int64_t		 est_prompt;
+
+	struct channel	*chans;
+	size_t		 nchans;
+	unsigned char	*tried;		/* per candidate */
+	struct channel	*ch;		/* current, NULL before the first */
+	char		*ch_key;	/* its credential, opened */
+	struct buf	 tried_ids;	/* "3,7" for the log */
+
+	/* Filled by the endpoint as the answer goes out. */
+	struct usage	 usage;
+	int		 usage_upstream;	/* usage came from upstream */
+	int64_t		 delivered_tokens;	/* estimated from output */
+	int		 delivered;		/* any output reached client */
+	const char	*stream_status;		/* ok, client_gone, ... */
+};
+
+/*
+ * Checks policy and takes the hold for est_prompt + est_completion.
+ * Errors: ERR_MODEL_NOT_ALLOWED, ERR_MODEL_NOT_FOUND, ERR_NO_CHANNEL,
+ * ERR_QUOTA, ERR_DB (nothing held in any of these cases).
+ */
+enum err relay_prepare(struct relay *rl, struct req *r, const char *model,
+	    int stream, int64_t est_prompt, int64_t est_completion);
+/*
+ * Moves to the next untried candidate (highest priority first, weighted
+ * random within a priority), opens its credential and applies its
+ * model_mapping.  ERR_NO_CHANNEL when none is left.
+ */
+enum err relay_next_channel(struct relay *rl);
+/* The current channel's base URL joined with path (no double '/'). */
+char	*relay_url(struct relay *rl, const char *path);
+/*
+ * Settles once: charges the upstream usage, else the estimate of prompt +
+ * delivered output, or refunds everything when nothing was delivered.
+ * Writes the log row (consume, or error with quota 0) with the pricing
+ * inputs, and records quota and tokens on r for the access line.
+ * status is what the client got; error_code NULL on success.
+ */
+void	 relay_settle(struct relay *rl, int status, const char *error_code);
+
+#endif

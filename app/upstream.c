@@ -1,0 +1,253 @@
+/*
+ * upstream.c: libcurl easy interface, one handle per slot.
+ *
+ * Timeouts: CURLOPT_CONNECTTIMEOUT for connect, CURLOPT_TIMEOUT for the
+ * whole call, and "no byte for upstream_idle_timeout" via the low-speed
+ * limit (1 byte/s over that many seconds).  The progress callback is
+ * libcurl's periodic hook (called at least about once a second even when
+ * idle), used for the caller's tick.  Response headers are not forwarded:
+ * only the status and Content-Type reach the caller (an allow-list of
+ * one).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "cfg.h"
+#include "upstream.h"
+
+struct up_conn {
+	CURL			*h;
+	const struct cfg	*cfg;
+};
+
+struct xfer {
+	const struct up_call	*c;
+	struct up_conn		*u;
+	struct timespec		 t0;
+	int64_t			 ttfb_ms;
+	int			 status_sent;
+	int			 aborted;
+	char			 ctype[128];
+};
+
+int
+up_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+struct up_conn *
+up_conn_new(const struct cfg *c)
+{
+	struct up_conn	*u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	if ((u->h = curl_easy_init()) == NULL) {
+		free(u);
+		return NULL;
+	}
+	u->cfg = c;
+	return u;
+}
+
+void
+up_conn_free(struct up_conn *u)
+{
+	if (u == NULL)
+		return;
+	curl_easy_cleanup(u->h);
+	free(u);
+}
+
+static int64_t
+ms_since(const struct timespec *t0)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t0->tv_sec) * 1000 +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Remembers Content-Type of the final response (1xx ones are skipped). */
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 n = sz * nm, len;
+
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		x->ctype[0] = '\0';
+	else if (n > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
+		p += 13;
+		len = n - 13;
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+		    p[len - 1] == ' '))
+			len--;
+		if (len >= sizeof(x->ctype))
+			len = sizeof(x->ctype) - 1;
+		memcpy(x->ctype, p, len);
+		x->ctype[len] = '\0';
+	}
+	return n;
+}
+
+static int
+report_status(struct xfer *x)
+{
+	long	 code = 0;
+
+	if (x->status_sent)
+		return 0;
+	x->status_sent = 1;
+	curl_easy_getinfo(x->u->h, CURLINFO_RESPONSE_CODE, &code);
+	if (x->c->on_status != NULL &&
+	    x->c->on_status(x->c->arg, (int)code, x->ctype) != 0) {
+		x->aborted = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+on_write(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 n = sz * nm;
+
+	if (x->ttfb_ms < 0)
+		x->ttfb_ms = ms_since(&x->t0);
+	if (report_status(x) == -1)
+		return 0;
+	if (x->c->on_data != NULL && x->c->on_data(x->c->arg, p, n) != 0) {
+		x->aborted = 1;
+		return 0;	/* != n: curl stops with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct xfer	*x = arg;
+
+	(void)dt; (void)dn; (void)ut; (void)un;
+	if (x->c->on_tick != NULL && x->c->on_tick(x->c->arg) != 0) {
+		x->aborted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+enum err
+up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
+{
+	struct curl_slist	*hl = NULL, *t;
+	struct xfer		 x;
+	CURL			*h = u->h;
+	CURLcode		 cc;
+	long			 code = 0;
+	size_t			 i;
+	enum err		 e = ERR_OK;
+
+	memset(res, 0, sizeof(*res));
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.u = u;
+	x.ttfb_ms = -1;
+	clock_gettime(CLOCK_MONOTONIC, &x.t0);
+
+	for (i = 0; i < c->nheaders; i++) {
+		if ((t = curl_slist_append(hl, c->headers[i])) == NULL) {
+			curl_slist_free_all(hl);
+			return ERR_NOMEM;
+		}
+		hl = t;
+	}
+	/* No "Expect: 100-continue" round trip for big bodies. */
+	if ((t = curl_slist_append(hl, "Expect:")) != NULL)
+		hl = t;
+
+	curl_easy_reset(h);	/* keeps live connections and caches */
+	curl_easy_setopt(h, CURLOPT_URL, c->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	    (long)u->cfg->upstream_connect_timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)u->cfg->upstream_timeout);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+	    (long)u->cfg->upstream_idle_timeout);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	if (c->body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)c->body_len);
+	}
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, res->errmsg);
+
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	res->status = (int)code;
+	res->ms = ms_since(&x.t0);
+	res->ttfb_ms = x.ttfb_ms;
+	if (cc == CURLE_OK && report_status(&x) == -1)
+		cc = CURLE_ABORTED_BY_CALLBACK;
+	switch (cc) {
+	case CURLE_OK:
+		res->fail = UPF_NONE;
+		break;
+	case CURLE_WRITE_ERROR:
+	case CURLE_ABORTED_BY_CALLBACK:
+		res->fail = x.aborted ? UPF_ABORTED : UPF_OTHER;
+		e = x.aborted ? ERR_CLIENT_GONE : ERR_UPSTREAM;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		res->fail = UPF_TIMEOUT;
+		e = ERR_TIMEOUT;
+		break;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_SSL_CONNECT_ERROR:
+		res->fail = UPF_CONNECT;
+		e = ERR_UPSTREAM;
+		break;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		res->fail = UPF_BROKEN;
+		e = ERR_UPSTREAM;
+		break;
+	default:
+		res->fail = UPF_OTHER;
+		e = ERR_UPSTREAM;
+		break;
+	}
+	if (res->errmsg[0] == '\0' && cc != CURLE_OK)
+		snprintf(res->errmsg, sizeof(res->errmsg), "%s",
+		    curl_easy_strerror(cc));
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	return e;
+}

@@ -1,0 +1,67 @@
+/*
+ * common.c: helpers shared by the endpoint handlers: JSON body parsing
+ * with the OpenAI-style error for each failure, field errors, answers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "handlers/handlers.h"
+#include "request.h"
+
+static void
+cjson_delete(void *p)
+{
+	cJSON_Delete(p);
+}
+
+cJSON *
+h_parse_json_object(struct req *r)
+{
+	cJSON	*o;
+
+	if (r->body_len == 0) {
+		req_send_error(r, ERR_BAD_REQUEST, "The request body is empty; "
+		    "a JSON object is required.", NULL);
+		return NULL;
+	}
+	if ((o = cJSON_ParseWithLength(r->body, r->body_len)) == NULL) {
+		req_send_error(r, ERR_BAD_REQUEST, "We could not parse the "
+		    "JSON body of your request.", NULL);
+		return NULL;
+	}
+	arena_defer(r->a, cjson_delete, o);
+	if (!cJSON_IsObject(o)) {
+		req_send_error(r, ERR_BAD_REQUEST, "The request body must be "
+		    "a JSON object.", NULL);
+		return NULL;
+	}
+	return o;
+}
+
+enum err
+h_bad_field(struct req *r, const char *param, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	req_send_error(r, ERR_BAD_REQUEST, msg, param);
+	return ERR_OK;
+}
+
+enum err
+h_send_cjson(struct req *r, int status, cJSON *o)
+{
+	char	*s;
+
+	if ((s = cJSON_PrintUnformatted(o)) == NULL)
+		return ERR_NOMEM;
+	req_send_json(r, status, s, strlen(s));
+	cJSON_free(s);
+	return ERR_OK;
+}

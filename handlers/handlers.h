@@ -1,0 +1,30 @@
+/*
+ * handlers.h: every endpoint's entry point, as named in routes.c, and
+ * the small helpers endpoints share.
+ */
+#ifndef NX_HANDLERS_H
+#define NX_HANDLERS_H
+
+#include "err.h"
+
+struct req;
+struct cJSON;
+
+enum err	 h_chat_completions(struct req *);
+enum err	 h_models_list(struct req *);
+enum err	 h_models_get(struct req *);
+enum err	 h_health_live(struct req *);
+enum err	 h_health_ready(struct req *);
+
+/*
+ * Parses r->body as a JSON object; on failure sends the 400 and returns
+ * NULL.  The tree is freed at arena reset.
+ */
+struct cJSON	*h_parse_json_object(struct req *r);
+/* Sends a 400 naming param with message (printf-style). */
+enum err	 h_bad_field(struct req *r, const char *param,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */
+enum err	 h_send_cjson(struct req *r, int status, struct cJSON *o);
+
+#endif

@@ -1,0 +1,157 @@
+// Shared helpers of the integration tests.  The suite's stack (see
+// tests/lib/stack.sh) exports NX_* variables: the config, the build dir,
+// the MariaDB socket and the URLs of lighttpd, Apache and the mock.
+import { execFileSync } from 'node:child_process';
+
+export const env = {
+  conf: process.env.NX_CONF,
+  build: process.env.NX_BUILD || 'build',
+  sock: process.env.NX_DB_SOCKET,
+  lighttpd: process.env.NX_LIGHTTPD_URL,
+  apache: process.env.NX_APACHE_URL,
+  mock: process.env.NX_MOCK_URL,
+};
+
+// Both web servers, each started from deploy/: every HTTP test runs twice.
+export const servers = [
+  ['lighttpd', env.lighttpd],
+  ['apache', env.apache],
+].filter(([, url]) => url);
+
+export function ctl(args, input) {
+  return execFileSync(`${env.build}/nexhinactl`, ['-c', env.conf, ...args], {
+    input: input ?? '',
+    encoding: 'utf8',
+  }).trim();
+}
+
+// Runs SQL as the app's DB user; returns rows as arrays of strings.
+export function sql(query) {
+  const out = execFileSync('mariadb', ['-S', env.sock, '-u', 'nexhina',
+    '-pnexhina', 'nexhina', '-N', '-B', '-e', query], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+}
+
+export function one(query) {
+  const rows = sql(query);
+  return rows.length ? rows[0] : null;
+}
+
+let seq = 0;
+export function uniq(prefix) {
+  seq += 1;
+  return `${prefix}${process.pid}x${seq}`;
+}
+
+// A user with quota in its own group, a key, and a channel of that group
+// pointing at the mock for the given models.  Isolated per test file.
+export function tenant({ quota = 10000000, models = 'gpt-4o-mini,gpt-4o',
+  keyArgs = [], mapping = null } = {}) {
+  const group = uniq('g');
+  const user = uniq('u');
+  ctl(['group', 'set', group, '--ratio', '1']);
+  const userId = ctl(['user', 'add', user, '--quota', String(quota),
+    '--group', group, '--password-stdin'], 'pw-' + user + '\n');
+  const key = ctl(['key', 'create', '--user', user, '--name', 'k',
+    ...(keyArgs.length ? keyArgs : ['--unlimited'])]);
+  const args = ['channel', 'add', '--type', 'openai', '--name', uniq('c'),
+    '--base-url', env.mock, '--key-stdin', '--models', models,
+    '--group', group];
+  if (mapping) args.push('--model-mapping', JSON.stringify(mapping));
+  const channelId = ctl(args, 'sk-mock-upstream');
+  const tokenId = one(`SELECT id FROM tokens WHERE user_id=${Number(userId)}`)[0];
+  return { group, user, userId: Number(userId), key, channelId: Number(channelId),
+    tokenId: Number(tokenId) };
+}
+
+export function userQuota(userId) {
+  return Number(one(`SELECT quota FROM users WHERE id=${userId}`)[0]);
+}
+
+export function logsFor(tokenId) {
+  const cols = ['id', 'type', 'model_name', 'prompt_tokens',
+    'completion_tokens', 'quota', 'is_stream', 'request_id', 'status',
+    'stream_status', 'error_code', 'channel_id', 'other'];
+  return sql(`SELECT ${cols.join(',')} FROM logs WHERE token_id=${tokenId} ORDER BY id`)
+    .map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i]])));
+}
+
+export async function mockRequests() {
+  const r = await fetch(`${env.mock}/_mock/requests`);
+  return r.json();
+}
+
+export async function mockClear() {
+  await fetch(`${env.mock}/_mock/requests`, { method: 'DELETE' });
+}
+
+// The mock's prompt_tokens formula (tools/mock-upstream/README.md):
+// whitespace-separated words of every message's text plus 3 per message.
+export function mockPromptTokens(messages) {
+  let n = 0;
+  for (const m of messages) {
+    const parts = typeof m.content === 'string' ? [m.content]
+      : (m.content || []).filter((p) => typeof p.text === 'string').map((p) => p.text);
+    for (const p of parts) n += p.split(/\s+/).filter(Boolean).length;
+    n += 3;
+  }
+  return n;
+}
+
+// gpt-4o-mini is 1x/1x at base_price 75000 and group ratio 1.
+export function quotaOf(prompt, completion, inMult = 1, outMult = 1) {
+  return Math.ceil(((prompt * inMult + completion * outMult) * 75000) / 1e6);
+}
+
+export function post(base, path, key, body, headers = {}) {
+  return fetch(base + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json',
+      ...(key ? { Authorization: `Bearer ${key}` } : {}), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+// Reads an SSE response; returns [{data, t}] with each event's arrival time.
+export async function readEvents(res, { onEvent } = {}) {
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  const events = [];
+  const comments = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const t = Date.now();
+    buf += dec.decode(value, { stream: true });
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const data = block.split('\n').filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6)).join('\n');
+      if (block.startsWith(':')) { comments.push({ text: block, t }); continue; }
+      const ev = { data, t };
+      events.push(ev);
+      if (onEvent && (await onEvent(ev, events, reader)) === false) {
+        await reader.cancel();
+        return { events, comments, rest: buf };
+      }
+    }
+  }
+  return { events, comments, rest: buf };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls fn until it returns truthy or ms pass; returns the last value.
+export async function eventually(fn, ms = 5000) {
+  const t0 = Date.now();
+  let v;
+  while (Date.now() - t0 < ms) {
+    v = await fn();
+    if (v) return v;
+    await sleep(100);
+  }
+  return v;
+}
