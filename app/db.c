@@ -16,12 +16,13 @@
  * A read-only statement (q_tab ro) outside a transaction is retried once
  * on a new connection when it failed at once (a connection the server
  * closed while idle, a restarted server); one that timed out is not, so a
- * hung server costs one db_timeout, not two.  Statements in a
- * transaction never are: a
- * transaction whose connection broke fails with ERR_DB (the server rolls
- * it back), and a transaction is only restarted whole, on ER_LOCK_DEADLOCK
- * (also what Galera reports for a certification failure), at most
- * DB_TX_RETRIES times.
+ * hung server costs one db_timeout, not two.  Statements in a transaction
+ * never are: a transaction whose connection broke fails with ERR_DB (the
+ * server rolls it back; only a failed START TRANSACTION, which changed
+ * nothing, is retried), and a transaction is only restarted whole, on
+ * ER_LOCK_DEADLOCK (also what Galera reports for a certification
+ * failure), at most DB_TX_RETRIES times.  Money transactions lock the key
+ * row before the user row, so they do not deadlock on each other.
  *
  * Sessions connect with CLIENT_FOUND_ROWS so that the affected-row count
  * of an UPDATE is the number of rows matched (the conditional debits of
@@ -29,8 +30,6 @@
  * and with innodb_lock_wait_timeout below the read timeout so a lock wait
  * ends with a clean error instead of a dropped connection.
  */
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -1307,7 +1306,7 @@ take_tx(struct db *d, void *arg)
 	char		 rid[65], model[129];
 	enum err	 e;
 
-	/* Key first, then user: every money transaction locks in this order. */
+	/* Key row before user row, as in settle_tx (no lock-order cycle). */
 	if (!t->unlimited) {
 		if ((e = q_run(d, Q_TOKEN_DEBIT, &st, "iii", t->amount, t->tid,
 		    t->amount)) != ERR_OK)

@@ -21,6 +21,7 @@
 #include "relay.h"
 #include "request.h"
 #include "sec.h"
+#include "upstream.h"
 
 static void
 cjson_free_defer(void *p)
@@ -29,10 +30,8 @@ cjson_free_defer(void *p)
 }
 
 enum err
-relay_prepare(struct relay *rl, struct req *r, const char *model,
-    int stream, int64_t est_prompt, int64_t est_completion)
+relay_begin(struct relay *rl, struct req *r, const char *model, int stream)
 {
-	struct usage	 est;
 	char		*bp;
 	long long	 v;
 	enum err	 e;
@@ -41,7 +40,6 @@ relay_prepare(struct relay *rl, struct req *r, const char *model,
 	rl->r = r;
 	rl->model = rl->up_model = model;
 	rl->stream = stream;
-	rl->est_prompt = est_prompt;
 	rl->stream_status = "";
 	buf_init(&rl->tried_ids, 4096);
 	arena_defer(r->a, buf_free, &rl->tried_ids);
@@ -63,17 +61,34 @@ relay_prepare(struct relay *rl, struct req *r, const char *model,
 		return e;
 	v = strtoll(bp, NULL, 10);
 	rl->base_price = v > 0 ? v : 75000;
+	return ERR_OK;
+}
 
+enum err
+relay_hold(struct relay *rl, int64_t amount)
+{
+	struct req	*r = rl->r;
+
+	rl->held = amount;
+	return db_hold_take(r->db, r->rid, r->key.user_id, r->key.token_id,
+	    r->key.unlimited, rl->model, amount, &rl->hold_id);
+}
+
+enum err
+relay_prepare(struct relay *rl, struct req *r, const char *model,
+    int stream, int64_t est_prompt, int64_t est_completion)
+{
+	struct usage	 est;
+	enum err	 e;
+
+	if ((e = relay_begin(rl, r, model, stream)) != ERR_OK)
+		return e;
+	rl->est_prompt = est_prompt;
 	memset(&est, 0, sizeof(est));
 	est.prompt = est_prompt;
 	est.completion = est_completion;
-	rl->held = bill_tokens(&rl->price, rl->base_price,
-	    r->key.group_ratio_u, &est);
-	if ((e = db_hold_take(r->db, r->rid, r->key.user_id,
-	    r->key.token_id, r->key.unlimited, model, rl->held,
-	    &rl->hold_id)) != ERR_OK)
-		return e;
-	return ERR_OK;
+	return relay_hold(rl, bill_tokens(&rl->price, rl->base_price,
+	    r->key.group_ratio_u, &est));
 }
 
 static size_t
@@ -171,6 +186,157 @@ relay_url(struct relay *rl, const char *path)
 	return arena_printf(rl->r->a, "%.*s%s", (int)n, b, path);
 }
 
+const char *
+relay_auth_header(struct relay *rl)
+{
+	const char	*t = rl->ch->type;
+	struct arena	*a = rl->r->a;
+
+	if (strcmp(t, "azure") == 0)
+		return arena_printf(a, "api-key: %s", rl->ch_key);
+	if (strcmp(t, "anthropic") == 0)
+		return arena_printf(a, "x-api-key: %s", rl->ch_key);
+	if (strcmp(t, "gemini") == 0)
+		return arena_printf(a, "x-goog-api-key: %s", rl->ch_key);
+	return arena_printf(a, "Authorization: Bearer %s", rl->ch_key);
+}
+
+/* Status worth trying another channel for (nothing reached the client). */
+static int
+retryable(int status)
+{
+	return status == 401 || status == 403 || status == 408 ||
+	    status == 429 || status >= 500;
+}
+
+struct collect {
+	struct relay_call	*c;
+	struct buf		*resp;
+	struct req		*r;
+};
+
+static int
+collect_status(void *arg, int status, const char *ctype)
+{
+	struct collect	*k = arg;
+
+	if (k->c->on_status != NULL)
+		return k->c->on_status(k->c->arg, status, ctype);
+	return 0;
+}
+
+static int
+collect_data(void *arg, const char *p, size_t n)
+{
+	struct collect	*k = arg;
+
+	if (k->c->on_data != NULL && (k->c->started == NULL ||
+	    *k->c->started))
+		return k->c->on_data(k->c->arg, p, n);
+	return buf_append(k->resp, p, n) == -1;
+}
+
+static int
+collect_tick(void *arg)
+{
+	struct collect	*k = arg;
+
+	if (k->c->on_tick != NULL)
+		return k->c->on_tick(k->c->arg);
+	return req_peer_closed(k->r);
+}
+
+static enum err
+call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
+    struct up_result *res)
+{
+	struct req	*r = rl->r;
+	struct up_call	 u;
+	struct collect	 k;
+	cJSON		*m;
+	const char	*hdr[3];
+	char		*json = NULL;
+	size_t		 nh = 0;
+	enum err	 e;
+
+	memset(&u, 0, sizeof(u));
+	if (c->json != NULL) {
+		if ((m = cJSON_CreateString(rl->up_model)) == NULL)
+			return ERR_NOMEM;
+		if (cJSON_GetObjectItemCaseSensitive(c->json, "model") != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(c->json,
+			    "model", m);
+		else
+			cJSON_AddItemToObject(c->json, "model", m);
+		if ((json = cJSON_PrintUnformatted(c->json)) == NULL)
+			return ERR_NOMEM;
+		u.body = json;
+		u.body_len = strlen(json);
+		hdr[nh++] = "Content-Type: application/json";
+	} else if (c->raw != NULL) {
+		u.body = c->raw;
+		u.body_len = c->raw_len;
+		hdr[nh++] = arena_printf(r->a, "Content-Type: %s",
+		    c->ctype != NULL ? c->ctype : "application/octet-stream");
+	} else {
+		u.parts = c->parts;
+		u.nparts = c->nparts;
+	}
+	hdr[nh++] = relay_auth_header(rl);
+	if (c->accept != NULL)
+		hdr[nh++] = arena_printf(r->a, "Accept: %s", c->accept);
+	u.method = c->method;
+	u.url = relay_url(rl, c->path);
+	u.headers = hdr;
+	u.nheaders = nh;
+	memset(&k, 0, sizeof(k));
+	k.c = c;
+	k.resp = resp;
+	k.r = r;
+	u.on_status = collect_status;
+	u.on_data = collect_data;
+	u.on_tick = collect_tick;
+	u.arg = &k;
+	buf_reset(resp);
+	e = ERR_NOMEM;
+	for (nh = 0; nh < 3 && nh < u.nheaders; nh++)
+		if (hdr[nh] == NULL)
+			goto out;
+	if (u.url != NULL)
+		e = up_perform(r->up, &u, res);
+out:
+	cJSON_free(json);
+	if (r->upstream_ms < 0)
+		r->upstream_ms = 0;
+	r->upstream_ms += res->ms;
+	return e;
+}
+
+enum err
+relay_call(struct relay *rl, struct relay_call *c, struct buf *resp,
+    int *status)
+{
+	struct up_result res;
+	enum err	 e, last = ERR_NO_CHANNEL;
+
+	*status = 0;
+	while ((e = relay_next_channel(rl)) == ERR_OK) {
+		memset(&res, 0, sizeof(res));
+		e = call_one(rl, c, resp, &res);
+		*status = res.status;
+		if ((c->started != NULL && *c->started) ||
+		    e == ERR_CLIENT_GONE || e == ERR_NOMEM)
+			return e;
+		if (e == ERR_OK && !retryable(res.status))
+			return ERR_OK;
+		log_warn(rl->r->rid, "channel %lld failed (%s%sstatus %d); "
+		    "trying the next", (long long)rl->ch->id, res.errmsg,
+		    res.errmsg[0] != '\0' ? ", " : "", res.status);
+		last = e != ERR_OK ? e : ERR_UPSTREAM;
+	}
+	return last;
+}
+
 static char *
 other_json(struct relay *rl, const char *source)
 {
@@ -196,6 +362,14 @@ other_json(struct relay *rl, const char *source)
 	cJSON_AddStringToObject(o, "channels_tried", buf_cstr(&rl->tried_ids));
 	if (rl->mapped)
 		cJSON_AddStringToObject(o, "upstream_model", rl->up_model);
+	if (rl->charge_set) {
+		cJSON_AddNumberToObject(o, "units", (double)rl->units);
+		cJSON_AddStringToObject(o, "unit", rl->unit_name != NULL ?
+		    rl->unit_name : "");
+		cJSON_AddNumberToObject(o, "unit_u", (double)rl->price.unit_u);
+	}
+	if (rl->log_extra != NULL)
+		cJSON_AddItemReferenceToObject(o, "detail", rl->log_extra);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (s == NULL)
@@ -215,17 +389,23 @@ relay_settle(struct relay *rl, int status, const char *error_code)
 	int		 applied = 0, tries;
 	enum err	 e;
 
-	if (!rl->usage_upstream) {
-		/* No usage from upstream: bill what we know was produced. */
-		source = "estimated";
-		rl->usage.prompt = rl->delivered ? rl->est_prompt : 0;
-		rl->usage.completion = rl->delivered_tokens;
+	if (rl->charge_set) {
+		/* Priced by the endpoint on its own basis. */
+		quota = rl->charge > 0 ? rl->charge : 0;
+		source = rl->usage_upstream ? "upstream" : "request";
+	} else {
+		if (!rl->usage_upstream) {
+			/* No usage from upstream: bill what was produced. */
+			source = "estimated";
+			rl->usage.prompt = rl->delivered ? rl->est_prompt : 0;
+			rl->usage.completion = rl->delivered_tokens;
+		}
+		if (rl->usage_upstream || rl->delivered)
+			quota = bill_tokens(&rl->price, rl->base_price,
+			    r->key.group_ratio_u, &rl->usage);
+		else
+			source = "none";
 	}
-	if (rl->usage_upstream || rl->delivered)
-		quota = bill_tokens(&rl->price, rl->base_price,
-		    r->key.group_ratio_u, &rl->usage);
-	else
-		source = "none";
 
 	memset(&lr, 0, sizeof(lr));
 	lr.type = quota > 0 || (error_code == NULL && status < 400) ?

@@ -22,6 +22,8 @@
 #include "err.h"
 
 struct req;
+struct up_part;
+struct cJSON;
 
 struct relay {
 	struct req	*r;
@@ -48,6 +50,38 @@ struct relay {
 	int64_t		 delivered_tokens;	/* estimated from output */
 	int		 delivered;		/* any output reached client */
 	const char	*stream_status;		/* ok, client_gone, ... */
+
+	/* Non-token bases: the endpoint prices and sets these instead. */
+	int		 charge_set;
+	int64_t		 charge;		/* quota to charge */
+	int64_t		 units;			/* images, chars, s, requests */
+	const char	*unit_name;		/* "image", "character", ... */
+	struct cJSON	*log_extra;		/* merged into logs.other */
+};
+
+/*
+ * One upstream call with failover, for relay_call.  The body is json
+ * (its "model" set to each channel's up_model), or raw bytes with ctype,
+ * or multipart parts (whose "model" field, if any, the caller maps).
+ * Without on_data the response body is collected into resp (capped by
+ * upstream_max_response); with it, the hooks stream, and *started must
+ * be set once bytes reached the client (no failover after that).
+ */
+struct relay_call {
+	const char		*method;	/* NULL: POST (GET if no body) */
+	const char		*path;		/* "/v1/embeddings" */
+	struct cJSON		*json;
+	const char		*raw;
+	size_t			 raw_len;
+	const char		*ctype;
+	const struct up_part	*parts;
+	size_t			 nparts;
+	const char		*accept;	/* Accept header, NULL: none */
+	int			(*on_status)(void *, int, const char *);
+	int			(*on_data)(void *, const char *, size_t);
+	int			(*on_tick)(void *);
+	void			*arg;
+	int			*started;
 };
 
 /*
@@ -57,6 +91,26 @@ struct relay {
  */
 enum err relay_prepare(struct relay *rl, struct req *r, const char *model,
 	    int stream, int64_t est_prompt, int64_t est_completion);
+/*
+ * relay_prepare in two steps, for bases other than tokens: relay_begin
+ * checks policy and loads price and channels (nothing held); relay_hold
+ * then reserves amount (ERR_QUOTA, ERR_DB).
+ */
+enum err relay_begin(struct relay *rl, struct req *r, const char *model,
+	    int stream);
+enum err relay_hold(struct relay *rl, int64_t amount);
+/*
+ * Runs c on the current and then further channels while the failure is
+ * one another channel may not have (connect, timeout, 401, 403, 408, 429,
+ * 5xx) and nothing reached the client.  Returns ERR_OK with *status the
+ * final HTTP status (resp holds its body unless streaming), ERR_NO_CHANNEL
+ * when no channel was usable, or the last transport error (ERR_UPSTREAM,
+ * ERR_TIMEOUT, ERR_CLIENT_GONE).  r->upstream_ms accumulates.
+ */
+enum err relay_call(struct relay *rl, struct relay_call *c, struct buf *resp,
+	    int *status);
+/* The credential header for the current channel's type, in the arena. */
+const char *relay_auth_header(struct relay *rl);
 /*
  * Moves to the next untried candidate (highest priority first, weighted
  * random within a priority), opens its credential and applies its

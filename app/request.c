@@ -98,6 +98,42 @@ req_read_body(struct req *r, size_t cap)
 	return ERR_OK;
 }
 
+enum err
+req_read_stream(struct req *r, size_t cap,
+    enum err (*fn)(void *, const char *, size_t), void *arg)
+{
+	FCGX_Request	*f = r->fcgx;
+	const char	*cl;
+	char		*end, chunk[65536];
+	long long	 want = -1;
+	size_t		 got = 0;
+	int		 n;
+	enum err	 e;
+
+	if ((cl = req_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		errno = 0;
+		want = strtoll(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || want < 0)
+			return ERR_BAD_REQUEST;
+		if ((unsigned long long)want > cap)
+			return ERR_TOO_LARGE;
+	}
+	for (;;) {
+		n = FCGX_GetStr(chunk, (int)sizeof(chunk), f->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got > cap)
+			return ERR_TOO_LARGE;
+		if ((e = fn(arg, chunk, (size_t)n)) != ERR_OK)
+			return e;
+	}
+	if (want >= 0 && got < (size_t)want)
+		return ERR_CLIENT_GONE;
+	r->body_len = got;
+	return ERR_OK;
+}
+
 int
 req_add_header(struct req *r, const char *name, const char *value)
 {

@@ -85,6 +85,14 @@ const char	*req_param(struct req *r, const char *name);
  * when the stream ends early.
  */
 enum err	 req_read_body(struct req *r, size_t cap);
+/*
+ * Streams the body to fn in chunks of at most 64 KiB as it arrives, for
+ * routes that parse while reading (multipart).  ERR_TOO_LARGE past cap
+ * (CONTENT_LENGTH is checked first), ERR_CLIENT_GONE when the stream ends
+ * short, or the error fn returned (non-ERR_OK stops reading).
+ */
+enum err	 req_read_stream(struct req *r, size_t cap,
+		    enum err (*fn)(void *, const char *, size_t), void *arg);
 /* Adds "Name: value" to the response headers; before req_start only. */
 int		 req_add_header(struct req *r, const char *name,
 		    const char *value);

@@ -9,6 +9,7 @@
  * only the status and Content-Type reach the caller (an allow-list of
  * one).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -149,10 +150,70 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return 0;
 }
 
+/* Reads a part's bytes in place (curl_mime_data_cb), no copy. */
+struct part_cursor {
+	const struct up_part	*p;
+	size_t			 off;
+};
+
+static size_t
+part_read(char *buf, size_t sz, size_t nm, void *arg)
+{
+	struct part_cursor	*pc = arg;
+	size_t			 n = sz * nm, left = pc->p->len - pc->off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, pc->p->data + pc->off, n);
+	pc->off += n;
+	return n;
+}
+
+static int
+part_seek(void *arg, curl_off_t off, int origin)
+{
+	struct part_cursor	*pc = arg;
+
+	if (origin != SEEK_SET || off < 0 || (size_t)off > pc->p->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	pc->off = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+static curl_mime *
+build_mime(CURL *h, const struct up_part *parts, size_t n)
+{
+	curl_mime	*m;
+	curl_mimepart	*mp;
+	struct part_cursor *pc;
+	size_t		 i;
+
+	if ((m = curl_mime_init(h)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((mp = curl_mime_addpart(m)) == NULL ||
+		    (pc = calloc(1, sizeof(*pc))) == NULL) {
+			curl_mime_free(m);
+			return NULL;
+		}
+		pc->p = &parts[i];
+		curl_mime_name(mp, parts[i].name);
+		if (parts[i].filename != NULL)
+			curl_mime_filename(mp, parts[i].filename);
+		if (parts[i].ctype != NULL)
+			curl_mime_type(mp, parts[i].ctype);
+		/* The cursor is freed by curl with the part (free callback). */
+		curl_mime_data_cb(mp, (curl_off_t)parts[i].len, part_read,
+		    part_seek, free, pc);
+	}
+	return m;
+}
+
 enum err
 up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 {
 	struct curl_slist	*hl = NULL, *t;
+	curl_mime		*mime = NULL;
 	struct xfer		 x;
 	CURL			*h = u->h;
 	CURLcode		 cc;
@@ -198,12 +259,20 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-	if (c->body != NULL) {
+	if (c->nparts > 0) {
+		if ((mime = build_mime(h, c->parts, c->nparts)) == NULL) {
+			curl_slist_free_all(hl);
+			return ERR_NOMEM;
+		}
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+	} else if (c->body != NULL) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)c->body_len);
 	}
+	if (c->method != NULL)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, res->errmsg);
 
 	cc = curl_easy_perform(h);
@@ -248,6 +317,8 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 		snprintf(res->errmsg, sizeof(res->errmsg), "%s",
 		    curl_easy_strerror(cc));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_MIMEPOST, NULL);
+	curl_mime_free(mime);
 	curl_slist_free_all(hl);
 	return e;
 }

@@ -29,12 +29,27 @@ enum up_fail {
 	UPF_OTHER,
 };
 
+/*
+ * One part of a multipart/form-data upload (RFC 7578).  data is read in
+ * place while the request is sent: a file is never copied for upstream.
+ */
+struct up_part {
+	const char	*name;
+	const char	*filename;	/* NULL for a plain field */
+	const char	*ctype;		/* NULL: none sent */
+	const char	*data;
+	size_t		 len;
+};
+
 struct up_call {
+	const char	*method;		/* NULL: POST with body, else GET */
 	const char	*url;
 	const char	*const *headers;	/* "Name: value" */
 	size_t		 nheaders;
 	const char	*body;			/* POST body; NULL = GET */
 	size_t		 body_len;
+	const struct up_part *parts;		/* multipart body instead */
+	size_t		 nparts;
 	/* status of the final response and its Content-Type ("" if none) */
 	int		(*on_status)(void *arg, int status, const char *ctype);
 	int		(*on_data)(void *arg, const char *p, size_t n);

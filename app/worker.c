@@ -142,14 +142,6 @@ access_line(struct req *r)
 	log_line(line);
 }
 
-static size_t
-body_cap(const struct route *rt)
-{
-	if (rt->body == RBODY_MULTIPART)
-		return (size_t)wcfg->body_max_multipart;
-	return (size_t)wcfg->body_max_json;
-}
-
 static void
 handle(struct slot *s)
 {
@@ -161,8 +153,9 @@ handle(struct slot *s)
 		goto out;
 	if (r.route->auth != RAUTH_NONE && (e = auth_check(&r)) != ERR_OK)
 		goto out;
-	if (r.route->body != RBODY_NONE &&
-	    (e = req_read_body(&r, body_cap(r.route))) != ERR_OK)
+	/* Multipart routes read their body themselves, parsing as it comes. */
+	if (r.route->body == RBODY_JSON &&
+	    (e = req_read_body(&r, (size_t)wcfg->body_max_json)) != ERR_OK)
 		goto out;
 	e = r.route->fn(&r);
 out:

@@ -8,9 +8,10 @@
  * name) and written and flushed to the client before the next byte is
  * read from the upstream; the full response is never held in memory.
  *
- * Failover: while nothing has reached the client, a connect failure,
- * timeout, 401/403/408/429 or 5xx moves on to the next channel.  A
- * client-side upstream error (other 4xx) is passed through, masked.
+ * Failover is relay_call's: while nothing has reached the client, a
+ * connect failure, timeout, 401/403/408/429 or 5xx moves on to the next
+ * channel.  A client-side upstream error (other 4xx) is passed through,
+ * masked.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,6 @@
 #include "request.h"
 #include "sse.h"
 #include "tokens.h"
-#include "upstream.h"
 
 struct chat_req {
 	const char	*model;
@@ -294,14 +294,13 @@ on_status(void *arg, int status, const char *ctype)
 	return 0;
 }
 
+/* Stream bytes once the SSE answer began (relay_call collects before). */
 static int
 on_data(void *arg, const char *p, size_t n)
 {
 	struct chat_ctx	*x = arg;
 
-	if (x->started)
-		return sse_feed(&x->sp, p, n, on_event, x) != 0;
-	return buf_append(&x->body, p, n) == -1;
+	return sse_feed(&x->sp, p, n, on_event, x) != 0;
 }
 
 static int
@@ -320,14 +319,6 @@ on_tick(void *arg)
 		x->last_write_ms = req_elapsed_ms(x->r);
 	}
 	return 0;
-}
-
-/* Status worth trying another channel for (nothing reached the client). */
-static int
-retryable(int status)
-{
-	return status == 401 || status == 403 || status == 408 ||
-	    status == 429 || status >= 500;
 }
 
 /* The finished non-stream answer (or an upstream error answer). */
@@ -372,45 +363,6 @@ finish_plain(struct chat_ctx *x, const char **ecode)
 	return ERR_OK;
 }
 
-static enum err
-call_channel(struct chat_ctx *x, cJSON *body, struct up_result *res)
-{
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
-	struct up_call	 c;
-	const char	*hdr[3];
-	char		*json, *url;
-	enum err	 e;
-
-	if (oa_chat_request(body, rl->up_model, x->cr->stream) == -1 ||
-	    (json = cJSON_PrintUnformatted(body)) == NULL)
-		return ERR_NOMEM;
-	url = relay_url(rl, "/v1/chat/completions");
-	hdr[0] = "Content-Type: application/json";
-	hdr[1] = arena_printf(r->a, "Authorization: Bearer %s", rl->ch_key);
-	hdr[2] = x->cr->stream ? "Accept: text/event-stream" :
-	    "Accept: application/json";
-	memset(&c, 0, sizeof(c));
-	c.url = url;
-	c.headers = hdr;
-	c.nheaders = 3;
-	c.body = json;
-	c.body_len = strlen(json);
-	c.on_status = on_status;
-	c.on_data = on_data;
-	c.on_tick = on_tick;
-	c.arg = x;
-	x->status = 0;
-	buf_reset(&x->body);
-	e = (url == NULL || hdr[1] == NULL) ? ERR_NOMEM :
-	    up_perform(r->up, &c, res);
-	cJSON_free(json);
-	if (r->upstream_ms < 0)
-		r->upstream_ms = 0;
-	r->upstream_ms += res->ms;
-	return e;
-}
-
 /* After a stream began: close it properly whatever happened. */
 static void
 end_stream(struct chat_ctx *x, enum err e, const char **ecode)
@@ -448,11 +400,11 @@ h_chat_completions(struct req *r)
 	struct chat_req	 cr;
 	struct chat_ctx	*x;
 	struct relay	*rl;
-	struct up_result res;
+	struct relay_call c;
 	cJSON		*o;
 	const char	*ecode = NULL;
 	int64_t		 prompt = 0, completion;
-	enum err	 e, last = ERR_NO_CHANNEL;
+	enum err	 e;
 
 	if ((o = h_parse_json_object(r)) == NULL)
 		return ERR_OK;
@@ -488,18 +440,19 @@ h_chat_completions(struct req *r)
 	arena_defer(r->a, buf_free, &x->body);
 	arena_defer(r->a, buf_free, &x->ev);
 
-	while ((e = relay_next_channel(rl)) == ERR_OK) {
-		e = call_channel(x, o, &res);
-		if (x->started || e == ERR_CLIENT_GONE)
-			break;
-		if (e == ERR_OK && !retryable(x->status))
-			break;
-		log_warn(r->rid, "channel %lld failed (%s%s%d); trying next",
-		    (long long)rl->ch->id, res.errmsg,
-		    res.errmsg[0] != '\0' ? ", status " : "status ",
-		    x->status);
-		last = e != ERR_OK ? e : ERR_UPSTREAM;
-	}
+	memset(&c, 0, sizeof(c));
+	c.path = "/v1/chat/completions";
+	c.json = o;
+	c.accept = cr.stream ? "text/event-stream" : "application/json";
+	c.on_status = on_status;
+	c.on_data = on_data;
+	c.on_tick = on_tick;
+	c.arg = x;
+	c.started = &x->started;
+	if (oa_chat_request(o, cr.model, cr.stream) == -1)
+		e = ERR_NOMEM;
+	else
+		e = relay_call(rl, &c, &x->body, &x->status);
 	sse_free(&x->sp);
 	if (x->started) {
 		end_stream(x, e, &ecode);
@@ -508,8 +461,6 @@ h_chat_completions(struct req *r)
 	}
 	if (e == ERR_OK)
 		e = finish_plain(x, &ecode);
-	else if (e == ERR_NO_CHANNEL)
-		e = last;	/* every channel failed: say why */
 	if (e == ERR_CLIENT_GONE)
 		rl->stream_status = "client_gone";
 	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,

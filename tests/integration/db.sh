@@ -6,6 +6,9 @@
 # name made here carries this run's pid, so the test shares the database
 # with the others.  Each command's exit status (0 ok, 1 error, 2 usage)
 # and what it left in the tables are checked with the mariadb client.
+# The bad-argument tables below are split on purpose (one word per
+# argument; JSON quotes are meant literally).
+# shellcheck disable=SC2086,SC2089,SC2090
 set -uo pipefail
 
 : "${NX_CONF:?NX_CONF is required}" "${NX_BUILD:?NX_BUILD is required}"
@@ -120,7 +123,6 @@ is "$RC" 1 "duplicate user name: exit 1"
 ok $? "duplicate user name: says so"
 for bad in "--role 5" "--quota -1" "--quota 1x" "--quota 99999999999999999999" \
     "--email nope" "--group bad,group" "--bogus"; do
-	# shellcheck disable=SC2086
 	run user add "x$S" $bad
 	is "$RC" 2 "user add $bad: exit 2"
 done
@@ -160,7 +162,6 @@ grep -q "^$G *1.25 *61 *90000 *test group" <<<"$OUT"
 ok $? "group list prints the ratio back as a decimal"
 for bad in "--ratio 1.1234567" "--ratio -1" "--ratio 1." "--ratio .5" \
     "--rpm -1" "--tpm x"; do
-	# shellcheck disable=SC2086
 	run group set "$G" $bad
 	is "$RC" 2 "group set $bad: exit 2"
 done
@@ -198,7 +199,6 @@ is "$(sql "SELECT CONCAT_WS('|', unlimited_quota, expired_time,
 for bad in "--quota 5 --unlimited" "--quota -1" "--ips 1.2.3.4/33" \
     "--ips 300.1.1.1" "--expires 100" "--rpm -1" "--name" \
     "--models a,$(printf 'm%.0s' {1..129})"; do
-	# shellcheck disable=SC2086
 	run key create --user "$U" $bad
 	is "$RC" 2 "key create $bad: exit 2"
 done
@@ -259,7 +259,6 @@ B=(--name x --base-url https://x.example --key-file "$TMP/cred" --models m)
 for bad in "--type nope" "--type openai --model-mapping {\"a\":1}" \
     "--type openai --other [1]" "--type openai --other {bad" \
     "--type openai --key-stdin" "--type openai --weight -1"; do
-	# shellcheck disable=SC2086
 	run channel add "${B[@]}" $bad
 	is "$RC" 2 "channel add $bad: exit 2"
 done
@@ -295,7 +294,6 @@ for bad in "--basis words" "--basis tokens --input 1.1234567" \
     "--basis tokens --input -1" "--basis tokens --input 1e3" \
     "--basis tokens --extra [1]" "--basis image --extra {\"a\":\"x\"}" \
     "--input 1"; do
-	# shellcheck disable=SC2086
 	run price set "$M" $bad
 	is "$RC" 2 "price set $bad: exit 2"
 done

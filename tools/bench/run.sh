@@ -10,15 +10,17 @@
 #            tools/bench/floor-lighttpd.conf): the floor for any gateway
 #   nexhina  Nexhina (MariaDB, a real key, a channel to the mock) behind
 #            lighttpd with deploy/lighttpd/nexhina.conf (tools/stack/web.sh)
-# then prints a table per concurrency, the Nexhina / floor ratios and the
-# RSS of every Nexhina process, and writes var/bench/result.json.
+# then prints a table per concurrency with the Nexhina / floor ratios, the
+# CPU each process spent per request, MariaDB statements per Nexhina
+# request and the RSS of every Nexhina process, and writes the same to
+# var/bench/result.json.
 #
 # Everything lives in var/bench (wiped at start); every process started
 # here is stopped at the end, on error and on Ctrl-C/SIGTERM.
 #
 # Exit status: 0 all targets answered 200 to every request; 1 a target
 # failed to start or a request failed (non-2xx, socket error, non-200 in an
-# access log); 130/143 interrupted.
+# access log, a Nexhina worker died); 130/143 interrupted.
 #
 # Environment (defaults):
 #   BENCH_CONCURRENCY="1 16 64"  BENCH_DURATION=8  BENCH_WARMUP=2 (seconds)
@@ -444,7 +446,9 @@ cpu_account() {
 
 # MariaDB's statement counters (SHOW GLOBAL STATUS) around the measured
 # Nexhina runs: statements per request, the other half of the DB cost.
-DB_COUNTERS="Questions Com_select Com_insert Com_update Com_delete Com_begin Com_commit Com_rollback"
+# Innodb_row_lock_waits: how often a statement had to wait for a row lock
+# (every hold and settlement updates the same key and user rows).
+DB_COUNTERS="Questions Com_select Com_insert Com_update Com_delete Com_begin Com_commit Com_rollback Innodb_row_lock_waits"
 declare -A DBSNAP DBQ
 
 db_snapshot() {
@@ -663,7 +667,8 @@ report() {
 	echo "MariaDB statements per Nexhina request (SHOW GLOBAL STATUS):"
 	printf '  %-4s' c
 	for comp in $DB_COUNTERS; do
-		printf ' %9s' "${comp#Com_}"
+		comp=${comp#Com_}
+		printf ' %9s' "${comp/Innodb_row_lock_waits/lockwaits}"
 	done
 	echo
 	for c in $CONCURRENCY; do

@@ -40,9 +40,10 @@ static const char *const chan_status[] = {
 };
 
 /*
- * Reads f into out (outsz bytes): the first line only when line is set,
- * else everything; trailing blanks and newlines dropped.  Returns the
- * length, or -1 when it does not fit, -2 on a read error.
+ * Reads f into out (outsz bytes).  line set: the first line, without its
+ * "\n" or "\r\n" (a password keeps its blanks); else everything, without
+ * trailing blanks and newlines (a credential file).  Returns the length,
+ * or -1 when it does not fit, -2 on a read error.
  */
 static long
 read_secret(FILE *f, int line, char *out, size_t outsz)
@@ -57,7 +58,8 @@ read_secret(FILE *f, int line, char *out, size_t outsz)
 	}
 	if (ferror(f))
 		return -2;
-	while (n > 0 && isspace((unsigned char)out[n - 1]))
+	while (n > 0 && (line ? out[n - 1] == '\r' :
+	    isspace((unsigned char)out[n - 1]) != 0))
 		n--;
 	out[n] = '\0';
 	return (long)n;

@@ -97,6 +97,12 @@ int	 ctl_user(struct ctl *c, const char *ref, struct user_row *u);
 /* CTL_OK when group name exists, else CTL_ERR with a hint. */
 int	 ctl_group_exists(struct ctl *c, const char *name);
 
+/*
+ * The commands (cmd_tab in main.c has their usage lines).  Each gets the
+ * arguments after its verb, validates all of them before it connects
+ * (ctl_db), prints its result on stdout (an id, a key, a table, or one
+ * line of confirmation) and returns CTL_OK, CTL_ERR or CTL_USAGE.
+ */
 int	 ctl_user_add(struct ctl *, int, char **);
 int	 ctl_user_list(struct ctl *, int, char **);
 int	 ctl_user_set_quota(struct ctl *, int, char **);
