@@ -76,6 +76,11 @@ asan: deps
 bench: deps all
 	@tools/bench/run.sh
 
+# libFuzzer harnesses tests/fuzz/fuzz_*.c, each run for FUZZ_SECONDS
+# on its committed seed corpus tests/fuzz/corpus/<name>/.
+fuzz: deps
+	@tests/fuzz/run.sh
+
 clean:
 	rm -rf $(BUILD)
 

@@ -60,24 +60,36 @@ req_param(struct req *r, const char *name)
 	return FCGX_GetParam(name, f->envp);
 }
 
+/* CONTENT_LENGTH into *want (-1 when absent), checked against cap. */
+static enum err
+content_length(struct req *r, size_t cap, long long *want)
+{
+	const char	*cl;
+	char		*end;
+
+	*want = -1;
+	if ((cl = req_param(r, "CONTENT_LENGTH")) == NULL || *cl == '\0')
+		return ERR_OK;
+	errno = 0;
+	*want = strtoll(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || *want < 0)
+		return ERR_BAD_REQUEST;
+	if ((unsigned long long)*want > cap)
+		return ERR_TOO_LARGE;
+	return ERR_OK;
+}
+
 enum err
 req_read_body(struct req *r, size_t cap)
 {
 	FCGX_Request	*f = r->fcgx;
-	const char	*cl;
-	char		*end;
-	long long	 want = -1;
+	long long	 want;
 	size_t		 got = 0, alloc;
 	int		 n;
+	enum err	 e;
 
-	if ((cl = req_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
-		errno = 0;
-		want = strtoll(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || want < 0)
-			return ERR_BAD_REQUEST;
-		if ((unsigned long long)want > cap)
-			return ERR_TOO_LARGE;
-	}
+	if ((e = content_length(r, cap, &want)) != ERR_OK)
+		return e;
 	/* Known length: one allocation.  Unknown: cap + 1 to detect excess. */
 	alloc = want >= 0 ? (size_t)want : cap + 1;
 	if ((r->body = arena_alloc(r->a, alloc + 1)) == NULL)
@@ -103,21 +115,14 @@ req_read_stream(struct req *r, size_t cap,
     enum err (*fn)(void *, const char *, size_t), void *arg)
 {
 	FCGX_Request	*f = r->fcgx;
-	const char	*cl;
-	char		*end, chunk[65536];
-	long long	 want = -1;
+	char		 chunk[65536];
+	long long	 want;
 	size_t		 got = 0;
 	int		 n;
 	enum err	 e;
 
-	if ((cl = req_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
-		errno = 0;
-		want = strtoll(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || want < 0)
-			return ERR_BAD_REQUEST;
-		if ((unsigned long long)want > cap)
-			return ERR_TOO_LARGE;
-	}
+	if ((e = content_length(r, cap, &want)) != ERR_OK)
+		return e;
 	for (;;) {
 		n = FCGX_GetStr(chunk, (int)sizeof(chunk), f->in);
 		if (n <= 0)

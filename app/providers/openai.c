@@ -102,29 +102,28 @@ part_tokens(const cJSON *m)
 	return n;
 }
 
-int64_t
-oa_chunk_output_tokens(const cJSON *chunk)
+/* Sum of part_tokens over choices[].member ("delta" or "message"). */
+static int64_t
+choices_tokens(const cJSON *o, const char *member)
 {
 	const cJSON	*c;
 	int64_t		 n = 0;
 
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(chunk,
-	    "choices"))
-		n += part_tokens(cJSON_GetObjectItemCaseSensitive(c, "delta"));
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(o, "choices"))
+		n += part_tokens(cJSON_GetObjectItemCaseSensitive(c, member));
 	return n;
+}
+
+int64_t
+oa_chunk_output_tokens(const cJSON *chunk)
+{
+	return choices_tokens(chunk, "delta");
 }
 
 int64_t
 oa_response_output_tokens(const cJSON *resp)
 {
-	const cJSON	*c;
-	int64_t		 n = 0;
-
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(resp,
-	    "choices"))
-		n += part_tokens(cJSON_GetObjectItemCaseSensitive(c,
-		    "message"));
-	return n;
+	return choices_tokens(resp, "message");
 }
 
 enum oa_chunk_verdict
