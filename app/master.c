@@ -30,6 +30,7 @@
 #include "housekeep.h"
 #include "log.h"
 #include "master.h"
+#include "ratelimit.h"
 #include "sec.h"
 #include "worker.h"
 
@@ -368,6 +369,11 @@ master_main(struct cfg *c, const char *cfg_path)
 	}
 	if ((listen_fd = open_listener(c)) == -1)
 		return 1;
+	/* Before fork: every worker inherits the same shared table. */
+	if (rl_global_init(c) == -1) {
+		log_err(NULL, "rate limit table: %s", strerror(errno));
+		return 1;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

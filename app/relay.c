@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "request.h"
 #include "sec.h"
@@ -84,11 +85,20 @@ relay_prepare(struct relay *rl, struct req *r, const char *model,
 	if ((e = relay_begin(rl, r, model, stream)) != ERR_OK)
 		return e;
 	rl->est_prompt = est_prompt;
+	if ((e = rl_tokens(r, est_prompt + est_completion)) != ERR_OK)
+		return e;
+	rl->tpm_reserved = est_prompt + est_completion;
 	memset(&est, 0, sizeof(est));
 	est.prompt = est_prompt;
 	est.completion = est_completion;
-	return relay_hold(rl, bill_tokens(&rl->price, rl->base_price,
+	e = relay_hold(rl, bill_tokens(&rl->price, rl->base_price,
 	    r->key.group_ratio_u, &est));
+	if (e != ERR_OK) {
+		/* Not served: give the tokens back to the window. */
+		rl_tokens_adjust(r, -rl->tpm_reserved);
+		rl->tpm_reserved = 0;
+	}
+	return e;
 }
 
 static size_t
@@ -442,6 +452,9 @@ relay_settle(struct relay *rl, int status, const char *error_code)
 		log_err(r->rid, "settle of hold %lld (%lld quota) failed: %s;"
 		    " the housekeeper will refund it", (long long)rl->hold_id,
 		    (long long)quota, db_errmsg(r->db));
+	if (rl->tpm_reserved > 0)
+		rl_tokens_adjust(r, rl->usage.prompt + rl->usage.completion -
+		    rl->tpm_reserved);
 	r->quota = quota;
 	r->prompt_tokens = rl->usage.prompt;
 	r->completion_tokens = rl->usage.completion;

@@ -36,6 +36,7 @@ struct relay {
 	int64_t		 hold_id;	/* 0: no hold */
 	int64_t		 held;
 	int64_t		 est_prompt;
+	int64_t		 tpm_reserved;	/* tokens reserved against TPM */
 
 	struct channel	*chans;
 	size_t		 nchans;

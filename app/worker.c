@@ -31,6 +31,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "router.h"
 #include "upstream.h"
@@ -151,7 +152,8 @@ handle(struct slot *s)
 	req_setup(s, &r);
 	if ((r.route = router_find(r.method, r.path, &e)) == NULL)
 		goto out;
-	if (r.route->auth != RAUTH_NONE && (e = auth_check(&r)) != ERR_OK)
+	if (r.route->auth != RAUTH_NONE && ((e = auth_check(&r)) != ERR_OK ||
+	    (e = rl_request(&r)) != ERR_OK))
 		goto out;
 	/* Multipart routes read their body themselves, parsing as it comes. */
 	if (r.route->body == RBODY_JSON &&
@@ -159,7 +161,9 @@ handle(struct slot *s)
 		goto out;
 	e = r.route->fn(&r);
 out:
-	if (e != ERR_OK)
+	if (e == ERR_RATE_LIMIT && !r.headers_sent)
+		rl_send_429(&r);
+	else if (e != ERR_OK)
 		req_send_error(&r, e, NULL, NULL);
 	else if (!r.headers_sent)
 		req_send_error(&r, ERR_INTERNAL, NULL, NULL);
