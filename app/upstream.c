@@ -2,10 +2,9 @@
  * upstream.c: libcurl easy interface, one handle per slot.
  *
  * Timeouts: CURLOPT_CONNECTTIMEOUT for connect, CURLOPT_TIMEOUT for the
- * whole call, and "no byte for upstream_idle_timeout" via the low-speed
- * limit (1 byte/s over that many seconds).  The progress callback is
- * libcurl's periodic hook (called at least about once a second even when
- * idle), used for the caller's tick.  Response headers are not forwarded:
+ * whole call, and "no byte either way for upstream_idle_timeout" timed in
+ * the progress callback, libcurl's periodic hook (called about once a
+ * second even when idle), which also runs the caller's tick.  Response headers are not forwarded:
  * only the status and Content-Type reach the caller (an allow-list of
  * one).
  */
@@ -30,8 +29,11 @@ struct xfer {
 	struct up_conn		*u;
 	struct timespec		 t0;
 	int64_t			 ttfb_ms;
+	int64_t			 active_ms;	/* last byte moved, since t0 */
+	curl_off_t		 last_dn, last_up;
 	int			 status_sent;
 	int			 aborted;
+	int			 idle;		/* aborted by the idle timeout */
 	char			 ctype[128];
 };
 
@@ -141,8 +143,23 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
 {
 	struct xfer	*x = arg;
+	int64_t		 now = ms_since(&x->t0);
 
-	(void)dt; (void)dn; (void)ut; (void)un;
+	(void)dt; (void)ut;
+	/*
+	 * Our own idle timer: libcurl's low-speed check does not run while
+	 * it waits for the response headers, and an upstream that accepts a
+	 * request and says nothing must not hold the slot forever.
+	 */
+	if (dn != x->last_dn || un != x->last_up) {
+		x->last_dn = dn;
+		x->last_up = un;
+		x->active_ms = now;
+	} else if (now - x->active_ms >=
+	    (int64_t)x->u->cfg->upstream_idle_timeout * 1000) {
+		x->idle = 1;
+		return 1;
+	}
 	if (x->c->on_tick != NULL && x->c->on_tick(x->c->arg) != 0) {
 		x->aborted = 1;
 		return 1;
@@ -249,9 +266,6 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
 	    (long)u->cfg->upstream_connect_timeout);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)u->cfg->upstream_timeout);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-	    (long)u->cfg->upstream_idle_timeout);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
@@ -288,6 +302,13 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 		break;
 	case CURLE_WRITE_ERROR:
 	case CURLE_ABORTED_BY_CALLBACK:
+		if (x.idle) {
+			res->fail = UPF_TIMEOUT;
+			e = ERR_TIMEOUT;
+			snprintf(res->errmsg, sizeof(res->errmsg), "no data for "
+			    "%d s", u->cfg->upstream_idle_timeout);
+			break;
+		}
 		res->fail = x.aborted ? UPF_ABORTED : UPF_OTHER;
 		e = x.aborted ? ERR_CLIENT_GONE : ERR_UPSTREAM;
 		break;
