@@ -7,6 +7,7 @@ import {
   servers, tenant, post, readEvents, mockRequests, mockClear, logsFor,
   userQuota, quotaOf, mockPromptTokens, eventually, one, ctl, sleep,
 } from './lib.mjs';
+import { assertSchema } from './schema.mjs';
 
 const AUTH_401 = '{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}';
 const msgs = [{ role: 'system', content: 'be brief' },
@@ -30,6 +31,7 @@ for (const [name, base] of servers) {
     assert.match(res.headers.get('x-request-id'), /^[0-9a-f]{32}$/);
     const body = await res.json();
     assert.equal(body.object, 'chat.completion');
+    assertSchema(body, 'CreateChatCompletionResponse');
     assert.equal(body.model, 'gpt-4o-mini');
     assert.equal(body.choices[0].message.content.split(' ').length, 7);
     const prompt = mockPromptTokens(msgs);
@@ -77,6 +79,7 @@ for (const [name, base] of servers) {
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
     for (const c of chunks) {
       assert.equal(c.object, 'chat.completion.chunk');
+      assertSchema(c, 'CreateChatCompletionStreamResponse');
       assert.ok('usage' in c && c.usage === null, 'usage: null on ordinary chunks');
       assert.ok(c.choices.length > 0, 'no usage-only chunk');
     }
@@ -100,6 +103,7 @@ for (const [name, base] of servers) {
     assert.equal(events.at(-1).data, '[DONE]');
     const last = JSON.parse(events.at(-2).data);
     assert.deepEqual(last.choices, []);
+    for (const e of events.slice(0, -1)) assertSchema(JSON.parse(e.data), 'CreateChatCompletionStreamResponse');
     assert.equal(last.usage.completion_tokens, 3);
     assert.equal(last.usage.prompt_tokens, mockPromptTokens(msgs));
   });
@@ -117,6 +121,9 @@ for (const [name, base] of servers) {
     });
     const sentAt = up.chunk_times_ms; // role chunk, 5 words, finish, usage...
     const got = events.filter((e) => e.data !== '[DONE]').map((e) => e.t);
+    for (const e of events.filter((x) => x.data !== '[DONE]')) {
+      assertSchema(JSON.parse(e.data), 'CreateChatCompletionStreamResponse');
+    }
     // chunk i reached the client before the mock wrote chunk i+1 (200 ms later)
     for (let i = 1; i < 5; i++) {
       assert.ok(got[i] < sentAt[i + 1],
@@ -152,6 +159,7 @@ for (const [name, base] of servers) {
       assert.equal(res.status, status);
       const b = await res.json();
       assert.equal(b.error.type, type);
+      assertSchema(b, 'ErrorResponse');
       assert.equal(b.error.code, code);
       assert.ok(typeof b.error.message === 'string' && b.error.message.length > 0);
       if (param !== undefined) assert.equal(b.error.param, param);
@@ -231,6 +239,7 @@ for (const [name, base] of servers) {
     assert.equal(res.status, 400);
     const b = await res.json();
     assert.equal(b.error.type, 'invalid_request_error');
+    assertSchema(b, 'ErrorResponse');
     assert.equal(userQuota(t.userId), q0);
   });
 
@@ -243,6 +252,8 @@ for (const [name, base] of servers) {
     const { events } = await readEvents(res);
     const last = JSON.parse(events.at(-1).data);
     assert.equal(last.error.code, 'bad_upstream_response');
+    assertSchema(last, 'ErrorResponse');
+    for (const e of events.slice(0, -1)) assertSchema(JSON.parse(e.data), 'CreateChatCompletionStreamResponse');
     assert.ok(!events.some((e) => e.data === '[DONE]'));
     const l = (await eventually(() => logsFor(t.tokenId).length && logsFor(t.tokenId)))[0];
     assert.equal(l.stream_status, 'upstream_broken');
@@ -282,10 +293,12 @@ for (const [name, base] of servers) {
     const res = await post(base, '/v1/chat/completions', t.key, { model: 'gpt-4o', messages: msgs });
     const b = await res.json();
     assert.equal(b.model, 'gpt-4o');
+    assertSchema(b, 'CreateChatCompletionResponse');
     assert.equal(JSON.parse((await lastMockChat()).body).model, 'gpt-4o-2024-08-06');
     const s = await post(base, '/v1/chat/completions', t.key, { model: 'gpt-4o', messages: msgs, stream: true });
     const { events } = await readEvents(s);
     assert.equal(JSON.parse(events[0].data).model, 'gpt-4o');
+    for (const e of events.slice(0, -1)) assertSchema(JSON.parse(e.data), 'CreateChatCompletionStreamResponse');
     // billed at gpt-4o's multipliers (5/15)
     const l = logsFor(t.tokenId)[0];
     assert.equal(Number(l.quota), quotaOf(Number(l.prompt_tokens), Number(l.completion_tokens), 5, 15));
@@ -300,6 +313,7 @@ test('keep-alive comments flow while the upstream is silent', async () => {
       metadata: { mock_chunks: '2', mock_stall_after: '1', mock_stall_ms: '3500' } });
   const { events, comments } = await readEvents(res);
   assert.equal(events.at(-1).data, '[DONE]');
+  for (const e of events.slice(0, -1)) assertSchema(JSON.parse(e.data), 'CreateChatCompletionStreamResponse');
   assert.ok(comments.length >= 1, `got ${comments.length} keep-alive comments`);
   await sleep(10);
 });
