@@ -8,6 +8,8 @@
  * the platform may lose a charge in that failure, it never double-charges
  * or charges without a log row.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +349,111 @@ relay_call(struct relay *rl, struct relay_call *c, struct buf *resp,
 	return last;
 }
 
+/*
+ * Settlements the database refused (it went away mid-request) wait here,
+ * per process, and are retried before later requests: a charge survives a
+ * MariaDB restart.  Settling is idempotent, so a retry racing the
+ * housekeeper's refund (after hold_ttl) is harmless.  Bounded: past
+ * PENDING_MAX the housekeeper's refund is the last resort.
+ */
+#define PENDING_MAX	1024
+
+struct pending {
+	int64_t		 hold_id;
+	int64_t		 quota;
+	struct log_rec	 lr;	/* strings malloc'd */
+};
+
+static pthread_mutex_t	 pend_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct pending	*pend[PENDING_MAX];
+static atomic_int	 npend;
+
+static void
+pending_free(struct pending *p)
+{
+	if (p == NULL)
+		return;
+	free((char *)p->lr.username);
+	free((char *)p->lr.token_name);
+	free((char *)p->lr.model_name);
+	free((char *)p->lr.request_id);
+	free((char *)p->lr.ip);
+	free((char *)p->lr.other);
+	free((char *)p->lr.stream_status);
+	free((char *)p->lr.error_code);
+	free(p);
+}
+
+static char *
+dup0(const char *s)
+{
+	return strdup(s != NULL ? s : "");
+}
+
+static int
+pending_add(int64_t hold_id, int64_t quota, const struct log_rec *lr)
+{
+	struct pending	*p;
+	int		 rc = -1;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -1;
+	p->hold_id = hold_id;
+	p->quota = quota;
+	p->lr = *lr;
+	p->lr.username = dup0(lr->username);
+	p->lr.token_name = dup0(lr->token_name);
+	p->lr.model_name = dup0(lr->model_name);
+	p->lr.request_id = dup0(lr->request_id);
+	p->lr.ip = dup0(lr->ip);
+	p->lr.other = dup0(lr->other);
+	p->lr.stream_status = dup0(lr->stream_status);
+	p->lr.error_code = lr->error_code != NULL ? strdup(lr->error_code) :
+	    NULL;
+	pthread_mutex_lock(&pend_mtx);
+	if (atomic_load(&npend) < PENDING_MAX && p->lr.other != NULL) {
+		pend[atomic_load(&npend)] = p;
+		atomic_fetch_add(&npend, 1);
+		p = NULL;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&pend_mtx);
+	pending_free(p);
+	return rc;
+}
+
+void
+relay_retry_pending(struct db *d)
+{
+	struct pending	*p;
+	int		 applied;
+
+	while (atomic_load(&npend) > 0) {
+		pthread_mutex_lock(&pend_mtx);
+		p = NULL;
+		if (atomic_load(&npend) > 0) {
+			atomic_fetch_sub(&npend, 1);
+			p = pend[atomic_load(&npend)];
+		}
+		pthread_mutex_unlock(&pend_mtx);
+		if (p == NULL)
+			return;
+		if (db_hold_settle(d, p->hold_id, p->quota, &p->lr,
+		    &applied) != ERR_OK) {
+			/* Still down: put it back and try again later. */
+			pthread_mutex_lock(&pend_mtx);
+			pend[atomic_load(&npend)] = p;
+			atomic_fetch_add(&npend, 1);
+			pthread_mutex_unlock(&pend_mtx);
+			return;
+		}
+		log_info(p->lr.request_id, "late settle of hold %lld: %s",
+		    (long long)p->hold_id, applied ? "charged" :
+		    "already refunded");
+		pending_free(p);
+	}
+}
+
 static char *
 other_json(struct relay *rl, const char *source)
 {
@@ -448,10 +555,17 @@ relay_settle(struct relay *rl, int status, const char *error_code)
 			break;
 		usleep(tries == 0 ? 100000 : 500000);
 	}
-	if (e != ERR_OK)
-		log_err(r->rid, "settle of hold %lld (%lld quota) failed: %s;"
-		    " the housekeeper will refund it", (long long)rl->hold_id,
-		    (long long)quota, db_errmsg(r->db));
+	if (e != ERR_OK) {
+		if (pending_add(rl->hold_id, quota, &lr) == 0)
+			log_warn(r->rid, "settle of hold %lld (%lld quota) "
+			    "failed: %s; kept to retry", (long long)rl->hold_id,
+			    (long long)quota, db_errmsg(r->db));
+		else
+			log_err(r->rid, "settle of hold %lld (%lld quota) "
+			    "failed: %s; the housekeeper will refund it",
+			    (long long)rl->hold_id, (long long)quota,
+			    db_errmsg(r->db));
+	}
 	if (rl->tpm_reserved > 0)
 		rl_tokens_adjust(r, rl->usage.prompt + rl->usage.completion -
 		    rl->tpm_reserved);

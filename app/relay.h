@@ -110,6 +110,12 @@ enum err relay_hold(struct relay *rl, int64_t amount);
  */
 enum err relay_call(struct relay *rl, struct relay_call *c, struct buf *resp,
 	    int *status);
+/*
+ * Retries settlements that failed because the database was gone (kept
+ * per process by relay_settle).  Cheap when there are none; call it
+ * before serving a request.
+ */
+void	 relay_retry_pending(struct db *d);
 /* The credential header for the current channel's type, in the arena. */
 const char *relay_auth_header(struct relay *rl);
 /*

@@ -32,6 +32,7 @@
 #include "db.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "relay.h"
 #include "request.h"
 #include "router.h"
 #include "upstream.h"
@@ -150,6 +151,7 @@ handle(struct slot *s)
 	enum err	 e = ERR_OK;
 
 	req_setup(s, &r);
+	relay_retry_pending(s->db);
 	if ((r.route = router_find(r.method, r.path, &e)) == NULL)
 		goto out;
 	if (r.route->auth != RAUTH_NONE && ((e = auth_check(&r)) != ERR_OK ||
@@ -200,23 +202,41 @@ slot_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The main thread's life until TERM/INT: every few seconds it retries
+ * settlements that failed while the database was away, so a charge is not
+ * left waiting for this worker's next request.  It owns its own DB handle
+ * (a handle is never shared between threads).
+ */
 static int
-wait_signal(void)
+wait_signal(const struct cfg *c)
 {
+	struct timespec	 ts = { 5, 0 };
+	struct db	*d = NULL;
 	sigset_t	 set;
-	int		 sig = 0;
+	int		 sig;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP)	/* the master reloads, not us */
-			continue;
-		return sig;
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == -1 && errno == EAGAIN) {
+			if (d == NULL)
+				d = db_open(c, NULL, 0);
+			if (d != NULL)
+				relay_retry_pending(d);
+		}
+		/* SIGHUP: the master reloads, not us. */
 	}
+	if (d != NULL) {
+		relay_retry_pending(d);
+		db_close(d);
+	}
+	return sig;
 }
 
 int
@@ -267,7 +287,7 @@ worker_main(const struct cfg *c, int listen_fd, const unsigned char *secret)
 	}
 	log_info(NULL, "worker ready: %d slots", n);
 
-	wait_signal();
+	wait_signal(c);
 	atomic_store(&draining, 1);
 	log_info(NULL, "worker draining");
 

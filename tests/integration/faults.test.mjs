@@ -44,6 +44,34 @@ test('MariaDB stopped: fast 503s in the documented shape, no crash, recovery wit
   assert.equal(sql(`SELECT COUNT(*) FROM quota_holds WHERE token_id=${k.tokenId}`)[0][0], '0');
 });
 
+test('MariaDB gone while a stream runs: the charge is settled once it is back', async (t) => {
+  const k = tenant();
+  const q0 = Number(sql(`SELECT quota FROM users WHERE id=${k.userId}`)[0][0]);
+  const res = await post(base, '/v1/chat/completions', k.key,
+    { model: 'gpt-4o-mini', messages: msgs, stream: true,
+      metadata: { mock_chunks: '8', mock_interval_ms: '250' } });
+  let stopped = false;
+  t.after(() => db('start'));
+  const { events } = await readEvents(res, {
+    onEvent: (ev, all) => {
+      if (all.length === 2 && !stopped) { stopped = true; db('stop'); }
+      return true;
+    },
+  });
+  assert.ok(stopped);
+  assert.equal(events.at(-1).data, '[DONE]', 'the stream itself needs no database');
+  db('start');
+  // no further request needed: the worker retries on its own
+  const row = await eventually(() => logsFor(k.tokenId)[0], 20000);
+  assert.ok(row, 'the log row arrived after MariaDB came back');
+  assert.equal(row.stream_status, 'ok');
+  assert.equal(Number(row.completion_tokens), 8);
+  assert.ok(Number(row.quota) > 0);
+  assert.equal(sql(`SELECT COUNT(*) FROM quota_holds WHERE token_id=${k.tokenId}`)[0][0], '0');
+  const q1 = Number(sql(`SELECT quota FROM users WHERE id=${k.userId}`)[0][0]);
+  assert.equal(q1, q0 - Number(row.quota), 'charged exactly the logged quota, once');
+});
+
 test('upstream silent before the first byte: 504 after upstream_idle_timeout, nothing charged', async () => {
   const k = tenant();
   const t0 = Date.now();
