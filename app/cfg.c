@@ -178,6 +178,14 @@ static const struct cfg_key keys[] = {
 	  .help = "Where rate-limit counters live: local (shared memory "
 	  "across the workers of this host) or db (in MariaDB, shared by all "
 	  "hosts)." },
+	{ .name = "breaker_threshold", .type = CFG_T_INT,
+	  FIELD(breaker_threshold), .def = "5", .min = 0, .max = 1000,
+	  .help = "Consecutive failures (connect, timeout, 429, 5xx) that open "
+	  "a channel's circuit breaker; 0 disables the breaker." },
+	{ .name = "breaker_cooldown", .type = CFG_T_INT,
+	  FIELD(breaker_cooldown), .def = "30", .min = 1, .max = 86400,
+	  .help = "Seconds an open breaker keeps its channel out of rotation "
+	  "before one probe request may try it again." },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

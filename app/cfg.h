@@ -51,6 +51,8 @@ struct cfg {
 	int	reload_interval;	/* s: DB-backed settings cache */
 	int	housekeep_interval;	/* s */
 	char	ratelimit[16];		/* local|db */
+	int	breaker_threshold;	/* failures that open; 0 = off */
+	int	breaker_cooldown;	/* s an open breaker stays open */
 };
 
 /* Fills c with every key's default. */

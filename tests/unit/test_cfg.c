@@ -16,7 +16,7 @@
 #include "cfg.h"
 #include "t.h"
 
-#define NKEYS	27
+#define NKEYS	29
 
 static int	 npos, nneg;
 
@@ -102,7 +102,8 @@ static const struct {
 	{ "upstream_idle_timeout", "120" }, { "keepalive_interval", "15" },
 	{ "default_max_tokens", "4096" }, { "hold_ttl", "900" },
 	{ "reload_interval", "10" }, { "housekeep_interval", "60" },
-	{ "ratelimit", "local" },
+	{ "ratelimit", "local" }, { "breaker_threshold", "5" },
+	{ "breaker_cooldown", "30" },
 };
 
 static const struct {
