@@ -57,6 +57,7 @@ show(const struct cfg *c, const char *f, char *out, size_t outsz)
 	I(access_log) I(upstream_connect_timeout) I(upstream_timeout)
 	I(upstream_idle_timeout) I(keepalive_interval) I(default_max_tokens)
 	I(hold_ttl) I(reload_interval) I(housekeep_interval)
+	I(breaker_threshold) I(breaker_cooldown)
 	L(body_max_json) L(body_max_multipart) L(upstream_max_response)
 	if (strcmp(f, "listen_mode") == 0) {
 		snprintf(out, outsz, "%#o", (unsigned int)c->listen_mode);
