@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "channels.h"
 #include "housekeep.h"
 #include "log.h"
 #include "master.h"
@@ -370,8 +371,8 @@ master_main(struct cfg *c, const char *cfg_path)
 	if ((listen_fd = open_listener(c)) == -1)
 		return 1;
 	/* Before fork: every worker inherits the same shared table. */
-	if (rl_global_init(c) == -1) {
-		log_err(NULL, "rate limit table: %s", strerror(errno));
+	if (rl_global_init(c) == -1 || chan_global_init() == -1) {
+		log_err(NULL, "shared tables: %s", strerror(errno));
 		return 1;
 	}
 

@@ -10,9 +10,6 @@
  * limit must never make the API unavailable) and a warning is logged.
  * Invariant: counts only change under the stripe's mutex.
  */
-#include <sys/mman.h>
-
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +19,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "request.h"
+#include "shm.h"
 
 #define RL_STRIPES	64
 #define RL_PER_STRIPE	1024
@@ -43,34 +41,15 @@ static struct rl_stripe	*rl_tab;
 int
 rl_global_init(const struct cfg *c)
 {
-	pthread_mutexattr_t	 ma;
-	size_t			 i;
+	size_t	 i;
 
 	(void)c;
-	rl_tab = mmap(NULL, sizeof(*rl_tab) * RL_STRIPES,
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (rl_tab == MAP_FAILED) {
-		rl_tab = NULL;
+	if ((rl_tab = shm_map(sizeof(*rl_tab) * RL_STRIPES)) == NULL)
 		return -1;
-	}
-	pthread_mutexattr_init(&ma);
-	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
 	for (i = 0; i < RL_STRIPES; i++)
-		pthread_mutex_init(&rl_tab[i].mtx, &ma);
-	pthread_mutexattr_destroy(&ma);
+		if (shm_mutex_init(&rl_tab[i].mtx) == -1)
+			return -1;
 	return 0;
-}
-
-static int
-stripe_lock(struct rl_stripe *s)
-{
-	int	 rc = pthread_mutex_lock(&s->mtx);
-
-	/* Its owner died holding it: counts are plain integers, still fine. */
-	if (rc == EOWNERDEAD)
-		rc = pthread_mutex_consistent(&s->mtx);
-	return rc;
 }
 
 /*
@@ -93,7 +72,7 @@ local_apply(int64_t key, int64_t win, int64_t dreq, int64_t rpm,
 		return -1;
 	h = (uint64_t)key * 0x9e3779b97f4a7c15ULL;
 	s = &rl_tab[(h >> 32) % RL_STRIPES];
-	if (stripe_lock(s) != 0)
+	if (shm_lock(&s->mtx) != 0)
 		return -1;
 	for (i = 0; i < RL_PER_STRIPE; i++) {
 		struct rl_ent *c = &s->ent[(h + i) % RL_PER_STRIPE];
@@ -113,7 +92,7 @@ local_apply(int64_t key, int64_t win, int64_t dreq, int64_t rpm,
 		e->req = e->tok = 0;
 	}
 	if (e == NULL) {
-		pthread_mutex_unlock(&s->mtx);
+		shm_unlock(&s->mtx);
 		return -1;
 	}
 	if (e->win != win) {
@@ -131,7 +110,7 @@ local_apply(int64_t key, int64_t win, int64_t dreq, int64_t rpm,
 	}
 	*req = e->req;
 	*tok = e->tok;
-	pthread_mutex_unlock(&s->mtx);
+	shm_unlock(&s->mtx);
 	return rc;
 }
 

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "auth.h"
+#include "channels.h"
 #include "cfg.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -103,40 +104,6 @@ relay_prepare(struct relay *rl, struct req *r, const char *model,
 	return e;
 }
 
-static size_t
-pick(struct relay *rl)
-{
-	size_t		 i, best = SIZE_MAX;
-	int		 prio = 0;
-	uint64_t	 sum = 0, x;
-	uint32_t	 rnd = 0;
-
-	for (i = 0; i < rl->nchans; i++)
-		if (!rl->tried[i] && (best == SIZE_MAX ||
-		    rl->chans[i].priority > prio)) {
-			best = i;
-			prio = rl->chans[i].priority;
-		}
-	if (best == SIZE_MAX)
-		return best;
-	for (i = 0; i < rl->nchans; i++)
-		if (!rl->tried[i] && rl->chans[i].priority == prio)
-			sum += rl->chans[i].weight > 0 ?
-			    (uint64_t)rl->chans[i].weight : 1;
-	sec_random(&rnd, sizeof(rnd));
-	x = sum > 0 ? rnd % sum : 0;
-	for (i = 0; i < rl->nchans; i++) {
-		if (rl->tried[i] || rl->chans[i].priority != prio)
-			continue;
-		sum = rl->chans[i].weight > 0 ?
-		    (uint64_t)rl->chans[i].weight : 1;
-		if (x < sum)
-			return i;
-		x -= sum;
-	}
-	return best;
-}
-
 static void
 apply_mapping(struct relay *rl)
 {
@@ -163,9 +130,9 @@ relay_next_channel(struct relay *rl)
 	size_t		 i;
 
 	for (;;) {
-		if ((i = pick(rl)) == SIZE_MAX)
+		if ((i = chan_pick(rl->r->cfg, rl->chans, rl->nchans,
+		    rl->tried)) == SIZE_MAX)
 			return ERR_NO_CHANNEL;
-		rl->tried[i] = 1;
 		rl->ch = &rl->chans[i];
 		buf_printf(&rl->tried_ids, "%s%lld",
 		    rl->tried_ids.len > 0 ? "," : "", (long long)rl->ch->id);
@@ -219,6 +186,53 @@ retryable(int status)
 {
 	return status == 401 || status == 403 || status == 408 ||
 	    status == 429 || status >= 500;
+}
+
+/*
+ * The upstream refused the channel's credential (bad key, no balance):
+ * take it out of service (status 3, auto-disabled) with a system log row,
+ * until the housekeeper's probe or an admin brings it back.
+ */
+static void
+auto_disable(struct relay *rl, int status)
+{
+	struct req	*r = rl->r;
+	struct log_rec	 lr;
+	char		 other[160];
+
+	if (db_channel_set_status(r->db, rl->ch->id, 3) != ERR_OK) {
+		log_err(r->rid, "channel %lld: could not auto-disable: %s",
+		    (long long)rl->ch->id, db_errmsg(r->db));
+		return;
+	}
+	snprintf(other, sizeof(other), "{\"reason\":\"upstream answered %d\","
+	    "\"action\":\"channel auto-disabled\"}", status);
+	memset(&lr, 0, sizeof(lr));
+	lr.type = LOGT_SYSTEM;
+	lr.channel_id = rl->ch->id;
+	lr.model_name = rl->model;
+	lr.request_id = r->rid;
+	lr.status = status;
+	lr.other = other;
+	lr.error_code = "channel_auto_disabled";
+	db_log_insert(r->db, &lr);
+	log_warn(r->rid, "channel %lld auto-disabled: upstream answered %d",
+	    (long long)rl->ch->id, status);
+}
+
+/* Feeds the breaker (and auto-disable) with one call's outcome. */
+static void
+judge(struct relay *rl, enum err e, int status)
+{
+	const struct cfg *c = rl->r->cfg;
+
+	if (e == ERR_CLIENT_GONE || e == ERR_NOMEM)
+		return;		/* says nothing about the channel */
+	if (e == ERR_OK && (status == 401 || status == 403)) {
+		auto_disable(rl, status);
+		return;
+	}
+	chan_report(c, rl->ch->id, e == ERR_OK && !retryable(status));
 }
 
 struct collect {
@@ -336,6 +350,7 @@ relay_call(struct relay *rl, struct relay_call *c, struct buf *resp,
 		memset(&res, 0, sizeof(res));
 		e = call_one(rl, c, resp, &res);
 		*status = res.status;
+		judge(rl, e, res.status);
 		if ((c->started != NULL && *c->started) ||
 		    e == ERR_CLIENT_GONE || e == ERR_NOMEM)
 			return e;

@@ -26,7 +26,7 @@ export NX_MOCK_PORT=${NX_MOCK_PORT:-18090}
 export BUILD=${BUILD:-build}
 # Test-only settings appended to the generated nexhina.conf: SSE keep-alive
 # comments every second, so a test can see them during a short stall.
-export NX_CONF_EXTRA=${NX_CONF_EXTRA-$'keepalive_interval = 1\nupstream_idle_timeout = 5'}
+export NX_CONF_EXTRA=${NX_CONF_EXTRA-$'keepalive_interval = 1\nupstream_idle_timeout = 5\nbreaker_threshold = 3\nbreaker_cooldown = 2'}
 case $BUILD in
 /*) BUILD_ABS=$BUILD ;;
 *) BUILD_ABS=$ROOT/$BUILD ;;

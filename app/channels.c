@@ -1,0 +1,188 @@
+/*
+ * channels.c: channel choice and the per-host circuit breaker.
+ *
+ * The breaker table is open-addressed by channel id in shared memory
+ * under one robust mutex: it is touched twice per upstream call, a
+ * handful of instructions each, so one lock is no bottleneck.  An entry
+ * whose channel is closed with no failures is free for reuse.  If the
+ * table is full or unmapped the breaker simply allows (it protects
+ * latency; it must not take traffic down).
+ */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "channels.h"
+#include "db.h"
+#include "sec.h"
+#include "shm.h"
+
+#define BRK_SLOTS	4096
+#define PROBE_MS	60000	/* a probe that never reports frees up */
+
+struct brk_ent {
+	int64_t	 id;		/* 0 free */
+	int	 failures;
+	int64_t	 open_until;	/* ms */
+	int64_t	 probe_until;	/* ms: a probe is out until then */
+};
+
+struct brk_tab {
+	pthread_mutex_t	 mtx;
+	struct brk_ent	 ent[BRK_SLOTS];
+};
+
+static struct brk_tab	*brk;
+
+int
+chan_global_init(void)
+{
+	if ((brk = shm_map(sizeof(*brk))) == NULL)
+		return -1;
+	return shm_mutex_init(&brk->mtx);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The entry of id, created when create; NULL if absent or full. */
+static struct brk_ent *
+find(int64_t id, int create)
+{
+	uint64_t	 h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+	struct brk_ent	*e, *spare = NULL;
+	size_t		 i;
+
+	for (i = 0; i < BRK_SLOTS; i++) {
+		e = &brk->ent[(h + i) % BRK_SLOTS];
+		if (e->id == id)
+			return e;
+		if (spare == NULL && (e->id == 0 || (e->failures == 0 &&
+		    e->open_until == 0)))
+			spare = e;
+		if (e->id == 0)
+			break;
+	}
+	if (!create || spare == NULL)
+		return NULL;
+	memset(spare, 0, sizeof(*spare));
+	spare->id = id;
+	return spare;
+}
+
+/* 1 when id may be called now (claims the probe when half-open). */
+static int
+allow(const struct cfg *c, int64_t id)
+{
+	struct brk_ent	*e;
+	int64_t		 now;
+	int		 ok = 1;
+
+	if (brk == NULL || c->breaker_threshold == 0 || shm_lock(&brk->mtx))
+		return 1;
+	if ((e = find(id, 0)) != NULL && e->open_until != 0) {
+		now = now_ms();
+		if (now < e->open_until || now < e->probe_until)
+			ok = 0;
+		else
+			e->probe_until = now + PROBE_MS;
+	}
+	shm_unlock(&brk->mtx);
+	return ok;
+}
+
+void
+chan_report(const struct cfg *c, int64_t id, int ok)
+{
+	struct brk_ent	*e;
+
+	if (brk == NULL || c->breaker_threshold == 0 || shm_lock(&brk->mtx))
+		return;
+	if ((e = find(id, !ok)) != NULL) {
+		if (ok) {
+			e->failures = 0;
+			e->open_until = 0;
+			e->probe_until = 0;
+		} else if (++e->failures >= c->breaker_threshold ||
+		    e->open_until != 0) {
+			/* Opened, or a failed probe: closed again for a while. */
+			e->open_until = now_ms() +
+			    (int64_t)c->breaker_cooldown * 1000;
+			e->probe_until = 0;
+		}
+	}
+	shm_unlock(&brk->mtx);
+}
+
+size_t
+chan_pick(const struct cfg *c, const struct channel *ch, size_t n,
+    unsigned char *tried)
+{
+	size_t		 i, best;
+	int		 prio;
+	uint64_t	 sum, x;
+	uint32_t	 rnd = 0;
+
+	for (;;) {
+		best = SIZE_MAX;
+		prio = 0;
+		for (i = 0; i < n; i++)
+			if (!tried[i] && (best == SIZE_MAX ||
+			    ch[i].priority > prio)) {
+				best = i;
+				prio = ch[i].priority;
+			}
+		if (best == SIZE_MAX)
+			return SIZE_MAX;
+		sum = 0;
+		for (i = 0; i < n; i++)
+			if (!tried[i] && ch[i].priority == prio)
+				sum += ch[i].weight > 0 ?
+				    (uint64_t)ch[i].weight : 1;
+		sec_random(&rnd, sizeof(rnd));
+		x = rnd % sum;
+		for (i = 0; i < n; i++) {
+			if (tried[i] || ch[i].priority != prio)
+				continue;
+			best = i;
+			if (x < (ch[i].weight > 0 ? (uint64_t)ch[i].weight : 1))
+				break;
+			x -= ch[i].weight > 0 ? (uint64_t)ch[i].weight : 1;
+		}
+		if (allow(c, ch[best].id)) {
+			tried[best] = 1;
+			return best;
+		}
+		tried[best] = 2;	/* breaker open: skip in this request */
+	}
+}
+
+size_t
+chan_breakers(struct chan_breaker *out, size_t max)
+{
+	size_t	 i, k = 0;
+	int64_t	 now = now_ms();
+
+	if (brk == NULL || shm_lock(&brk->mtx))
+		return 0;
+	for (i = 0; i < BRK_SLOTS && k < max; i++) {
+		const struct brk_ent *e = &brk->ent[i];
+
+		if (e->id == 0 || (e->failures == 0 && e->open_until == 0))
+			continue;
+		out[k].id = e->id;
+		out[k].failures = e->failures;
+		out[k].open_until = e->open_until;
+		out[k].half_open = e->open_until != 0 && now >= e->open_until;
+		k++;
+	}
+	shm_unlock(&brk->mtx);
+	return k;
+}

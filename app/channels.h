@@ -1,0 +1,46 @@
+/*
+ * channels.h: which channel serves a request, and the circuit breaker
+ * that keeps failing channels out of rotation (DESIGN.md 3 step 8).
+ *
+ * Choice: among candidates not yet tried in this request, the highest
+ * priority wins; within it, weighted random.  A channel whose breaker is
+ * open is skipped.  Breaker: breaker_threshold consecutive failures open
+ * it for breaker_cooldown seconds; then exactly one request (the probe)
+ * may try it: success closes it, failure opens it again.  The breaker
+ * table lives in shared memory mapped by the master before fork, so all
+ * workers of a host see the same state.
+ */
+#ifndef NX_CHANNELS_H
+#define NX_CHANNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg;
+struct channel;
+
+/* Master, before forking: maps the breaker table.  0 or -1. */
+int	 chan_global_init(void);
+/*
+ * Picks the next candidate: returns its index and sets tried[i], or
+ * SIZE_MAX when none is left.  Candidates skipped for an open breaker are
+ * marked in tried[] as 2 (not tried, never picked in this request).
+ */
+size_t	 chan_pick(const struct cfg *c, const struct channel *chans, size_t n,
+	    unsigned char *tried);
+/* Records the outcome of a call to channel id (1 ok, 0 failed). */
+void	 chan_report(const struct cfg *c, int64_t id, int ok);
+
+struct chan_breaker {
+	int64_t	 id;
+	int	 failures;	/* consecutive */
+	int64_t	 open_until;	/* unix ms; 0 closed */
+	int	 half_open;	/* a probe may go / is going */
+};
+/*
+ * Copies up to max breaker entries that are not plainly closed (failures
+ * > 0 or open) into out; returns how many.  For status output.
+ */
+size_t	 chan_breakers(struct chan_breaker *out, size_t max);
+
+#endif
