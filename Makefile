@@ -20,6 +20,9 @@ MOCK_LIBS = $(shell pkg-config --libs libmicrohttpd libcjson 2>/dev/null) -lpthr
 APP_SRC	= $(filter-out app/main.c,$(wildcard app/*.c app/providers/*.c)) \
 	  $(wildcard handlers/*.c handlers/admin/*.c)
 APP_OBJ	= $(APP_SRC:%.c=$(BUILD)/%.o)
+# Token tables for app/tokens.c, generated (tools/tokens/README.md).
+TOKDATA	= $(BUILD)/gen/tokdata.bin
+APP_OBJ	+= $(BUILD)/gen/tokdata.o
 CTL_OBJ	= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/nexhinactl/*.c))
 MOCK_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/mock-upstream/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -33,6 +36,13 @@ all: $(BINS) $(UNIT_BIN)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(TOKDATA): tools/tokens/gen.mjs tools/tokens/package-lock.json
+	@mkdir -p $(dir $@)
+	node tools/tokens/gen.mjs $@
+
+$(BUILD)/gen/tokdata.o: tools/tokens/tokdata.S $(TOKDATA)
+	$(CC) -c -DTOKDATA_BIN='"$(TOKDATA)"' -o $@ tools/tokens/tokdata.S
 
 $(BUILD)/nexhina: $(BUILD)/app/main.o $(APP_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -83,5 +93,28 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- install and package (README "Install"; packaging/) ----
+# make install [PREFIX=/usr/local] [DESTDIR=/staging/root]: the built
+# binaries, config sample, schema, console, units and kits into an FHS
+# tree (packaging/install.sh says what goes where).  An existing
+# SYSCONFDIR/nexhina/nexhina.conf is never overwritten.
+PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+
+.PHONY: install deb
+install: $(BUILD)/nexhina $(BUILD)/nexhinactl
+	@BUILD="$(BUILD)" DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" \
+	  SYSCONFDIR="$(SYSCONFDIR)" LOCALSTATEDIR="$(LOCALSTATEDIR)" \
+	  RUNSTATEDIR="$(RUNSTATEDIR)" UNITDIR="$(UNITDIR)" \
+	  packaging/install.sh
+
+# make deb: $(BUILD)/nexhina_VERSION_ARCH.deb from a hardened build in
+# $(BUILD)/deb (packaging/deb.sh); check it with lintian.
+deb:
+	@BUILD="$(BUILD)" packaging/deb.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

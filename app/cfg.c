@@ -68,10 +68,13 @@ static const char *const log_levels[] = {
 	"error", "warn", "info", "debug", NULL
 };
 static const char *const ratelimits[] = { "local", "db", NULL };
+static const char *const log_targets[] = { "stderr", "syslog", NULL };
+static const char *const modes[] = { "auto", "prefork", "single", NULL };
 static const char *const bool_true[] = { "on", "yes", "true", "1", NULL };
 static const char *const bool_false[] = { "off", "no", "false", "0", NULL };
 
 static int	 check_listen(const char *, char *, size_t);
+static int	 check_status_file(const char *, char *, size_t);
 
 static const struct cfg_key keys[] = {
 	{ .name = "listen", .type = CFG_T_STRING, FIELD(listen), .def = "",
@@ -178,6 +181,23 @@ static const struct cfg_key keys[] = {
 	  .help = "Where rate-limit counters live: local (shared memory "
 	  "across the workers of this host) or db (in MariaDB, shared by all "
 	  "hosts)." },
+	{ .name = "log", .type = CFG_T_ENUM, FIELD(log_target),
+	  .def = "stderr", .vals = log_targets,
+	  .help = "Where diagnostics and access lines go: stderr (the journal "
+	  "under systemd, the error log under a web server) or syslog "
+	  "(facility daemon, ident nexhina)." },
+	{ .name = "status_file", .type = CFG_T_STRING, FIELD(status_file),
+	  .def = "/run/nexhina/status", .check = check_status_file,
+	  .bounds = "\"\" or an absolute path",
+	  .help = "Shared-memory file where the master and its workers "
+	  "publish pids, generation and busy slots for `nexhinactl status`; "
+	  "empty for none." },
+	{ .name = "mode", .type = CFG_T_ENUM, FIELD(mode), .def = "auto",
+	  .vals = modes,
+	  .help = "prefork: a master with workers and a housekeeper; single: "
+	  "this process serves requests itself, with no master (mod_fcgid "
+	  "spawns one per request slot; `nexhina serve --single` is the same); "
+	  "auto: single when spawned by Apache's mod_fcgid, else prefork." },
 	{ .name = "breaker_threshold", .type = CFG_T_INT,
 	  FIELD(breaker_threshold), .def = "5", .min = 0, .max = 1000,
 	  .help = "Consecutive failures (connect, timeout, 429, 5xx) that open "
@@ -367,6 +387,28 @@ check_listen(const char *v, char *msg, size_t msgsz)
 		    "65535");
 		return -1;
 	}
+	return 0;
+}
+
+/* A path a process opens: "" (none) or absolute, no control bytes. */
+static int
+check_status_file(const char *v, char *msg, size_t msgsz)
+{
+	const char	*p;
+
+	if (v[0] == '\0')
+		return 0;
+	if (v[0] != '/') {
+		snprintf(msg, msgsz, "status_file must be empty or an "
+		    "absolute path");
+		return -1;
+	}
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(msg, msgsz, "status_file: control character "
+			    "in path");
+			return -1;
+		}
 	return 0;
 }
 

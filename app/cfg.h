@@ -51,6 +51,11 @@ struct cfg {
 	int	reload_interval;	/* s: DB-backed settings cache */
 	int	housekeep_interval;	/* s */
 	char	ratelimit[16];		/* local|db */
+
+	/* Operation */
+	char	log_target[16];		/* key `log`: stderr|syslog */
+	char	status_file[CFG_STR];	/* "" = no status channel */
+	char	mode[16];		/* auto|prefork|single */
 	int	breaker_threshold;	/* failures that open; 0 = off */
 	int	breaker_cooldown;	/* s an open breaker stays open */
 };

@@ -12,11 +12,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
+#include "arena.h"
+#include "buf.h"
 #include "cfg.h"
 #include "channels.h"
 #include "db.h"
 #include "sec.h"
 #include "shm.h"
+#include "upstream.h"
 
 #define BRK_SLOTS	4096
 #define PROBE_MS	60000	/* a probe that never reports frees up */
@@ -121,6 +126,18 @@ chan_report(const struct cfg *c, int64_t id, int ok)
 	shm_unlock(&brk->mtx);
 }
 
+void
+chan_unclaim(const struct cfg *c, int64_t id)
+{
+	struct brk_ent	*e;
+
+	if (brk == NULL || c->breaker_threshold == 0 || shm_lock(&brk->mtx))
+		return;
+	if ((e = find(id, 0)) != NULL)
+		e->probe_until = 0;
+	shm_unlock(&brk->mtx);
+}
+
 size_t
 chan_pick(const struct cfg *c, const struct channel *ch, size_t n,
     unsigned char *tried)
@@ -185,4 +202,108 @@ chan_breakers(struct chan_breaker *out, size_t max)
 	}
 	shm_unlock(&brk->mtx);
 	return k;
+}
+
+char *
+chan_url(struct arena *a, const char *base, const char *path)
+{
+	size_t	 n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return arena_printf(a, "%.*s%s", (int)n, base, path);
+}
+
+char *
+chan_auth_header(struct arena *a, const char *type, const char *key)
+{
+	if (strcmp(type, "azure") == 0)
+		return arena_printf(a, "api-key: %s", key);
+	if (strcmp(type, "anthropic") == 0)
+		return arena_printf(a, "x-api-key: %s", key);
+	if (strcmp(type, "gemini") == 0)
+		return arena_printf(a, "x-goog-api-key: %s", key);
+	return arena_printf(a, "Authorization: Bearer %s", key);
+}
+
+/* {"model":M,"max_tokens":1,"messages":[{"role":"user","content":"ping"}]} */
+static char *
+probe_body(struct arena *a, const char *model)
+{
+	cJSON	*o, *m, *msg;
+	char	*s, *out = NULL;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "model", model);
+	cJSON_AddNumberToObject(o, "max_tokens", 1);
+	m = cJSON_AddArrayToObject(o, "messages");
+	if (m != NULL && (msg = cJSON_CreateObject()) != NULL) {
+		cJSON_AddStringToObject(msg, "role", "user");
+		cJSON_AddStringToObject(msg, "content", "ping");
+		cJSON_AddItemToArray(m, msg);
+	}
+	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
+		out = arena_strdup(a, s);
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+	return out;
+}
+
+static int
+probe_sink(void *arg, const char *p, size_t n)
+{
+	(void)arg; (void)p; (void)n;
+	return 0;
+}
+
+enum err
+chan_probe(struct up_conn *u, struct arena *a, const unsigned char *secret,
+    const struct channel *ch, const char *test_model, int *status,
+    int64_t *ms)
+{
+	struct up_call	 c;
+	struct up_result res;
+	struct buf	 key;
+	const char	*hdr[2], *model = test_model;
+	char		*body, *comma;
+	enum err	 e;
+
+	*status = 0;
+	*ms = 0;
+	/* Only OpenAI-speaking types have a probe until their adapters. */
+	if (strcmp(ch->type, "openai") != 0 &&
+	    strcmp(ch->type, "openai-compatible") != 0)
+		return ERR_BAD_REQUEST;
+	if (model == NULL || *model == '\0') {
+		model = arena_strdup(a, ch->models);
+		if (model != NULL && (comma = strchr(model, ',')) != NULL)
+			*comma = '\0';
+	}
+	buf_init(&key, 64 * 1024);
+	if (model == NULL || sec_open(secret, ch->key_enc, ch->key_enc_len,
+	    &key) == -1) {
+		buf_free(&key);
+		return ERR_BAD_REQUEST;
+	}
+	hdr[0] = "Content-Type: application/json";
+	hdr[1] = chan_auth_header(a, ch->type, buf_cstr(&key));
+	buf_free(&key);
+	body = probe_body(a, model);
+	memset(&c, 0, sizeof(c));
+	c.url = chan_url(a, ch->base_url, "/v1/chat/completions");
+	c.headers = hdr;
+	c.nheaders = 2;
+	c.body = body;
+	c.body_len = body != NULL ? strlen(body) : 0;
+	c.on_data = probe_sink;
+	if (c.url == NULL || body == NULL || hdr[1] == NULL)
+		return ERR_NOMEM;
+	e = up_perform(u, &c, &res);
+	*status = res.status;
+	*ms = res.ms;
+	if (e == ERR_OK && res.status != 200)
+		e = ERR_UPSTREAM;
+	return e;
 }

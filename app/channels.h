@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct cfg;
 struct channel;
 
@@ -30,6 +32,26 @@ size_t	 chan_pick(const struct cfg *c, const struct channel *chans, size_t n,
 	    unsigned char *tried);
 /* Records the outcome of a call to channel id (1 ok, 0 failed). */
 void	 chan_report(const struct cfg *c, int64_t id, int ok);
+/* Picked but not called after all: frees a half-open probe it claimed. */
+void	 chan_unclaim(const struct cfg *c, int64_t id);
+
+struct arena;
+struct up_conn;
+
+/* base (trailing '/' dropped) joined with path, in a; NULL on cap. */
+char	*chan_url(struct arena *a, const char *base, const char *path);
+/* The credential header line for a channel type ("api-key: ..." for
+ * azure, "x-api-key" anthropic, "x-goog-api-key" gemini, else Bearer). */
+char	*chan_auth_header(struct arena *a, const char *type, const char *key);
+/*
+ * Probes channel ch (credential opened with secret): a one-token chat
+ * request for test_model ("" = the channel's first model).  Sets *status
+ * (HTTP, 0 when none) and *ms.  ERR_OK when it answered 200; ERR_UPSTREAM,
+ * ERR_TIMEOUT, or ERR_BAD_REQUEST when the type cannot be probed yet.
+ */
+enum err chan_probe(struct up_conn *u, struct arena *a,
+	    const unsigned char *secret, const struct channel *ch,
+	    const char *test_model, int *status, int64_t *ms);
 
 struct chan_breaker {
 	int64_t	 id;

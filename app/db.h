@@ -326,6 +326,17 @@ enum err db_channel_list(struct db *d, struct arena *a,
 	    struct channel_row **out, size_t *n);
 /* Sets a channel's status (1..3).  ERR_OK, ERR_NOT_FOUND, ERR_DB. */
 enum err db_channel_set_status(struct db *d, int64_t id, int status);
+/*
+ * One channel by id with its sealed credential (any status); *test_model
+ * gets its test_model ("" when unset).  ERR_NOT_FOUND when absent.
+ */
+enum err db_channel_get(struct db *d, struct arena *a, int64_t id,
+	    struct channel *c, char **test_model);
+/* Ids of auto-disabled channels (status 3), ascending. */
+enum err db_channels_disabled(struct db *d, struct arena *a, int64_t **ids,
+	    size_t *n);
+/* Records a probe: response_time = response_ms, test_time = now. */
+enum err db_channel_tested(struct db *d, int64_t id, int64_t response_ms);
 
 /* Fields of struct price that db_price_set writes besides model, basis. */
 #define DB_PRICE_INPUT	0x01
@@ -370,5 +381,109 @@ enum err db_group_get(struct db *d, struct arena *a, const char *name,
 /* Every group by name, as an arena array. */
 enum err db_group_list(struct db *d, struct arena *a,
 	    struct group_row **out, size_t *n);
+
+/* ---- video tasks (db_video.c) ---- */
+
+#define DB_VIDEO_DATA_MAX	65535		/* bytes of data (TEXT) */
+
+/*
+ * One asynchronous video job (video_tasks), owned by the key that made it.
+ * status is queued, in_progress, completed or failed (the last two are
+ * final); quota is what its creation charged, returned if it fails; data
+ * is the handler's JSON text (request fields, progress, error).
+ */
+struct video_task {
+	char	*id;		/* public id the gateway handed out */
+	int64_t	 user_id;
+	int64_t	 token_id;
+	int64_t	 channel_id;	/* the channel that runs it */
+	char	*model;		/* as the client named it */
+	char	*upstream_id;	/* the provider's id */
+	char	*status;
+	int64_t	 quota;
+	int64_t	 hold_id;	/* the hold its charge came from */
+	int64_t	 created_at;	/* unix s */
+	int64_t	 updated_at;
+	char	*data;
+};
+
+/*
+ * Stores task t and settles its hold t->hold_id into a charge of t->quota
+ * with log row *log (as db_hold_settle: used_quota of key, user and
+ * channel, request_count + 1), in one transaction, so that a task exists
+ * exactly when its charge does.  When the hold is gone already (refunded
+ * by the housekeeper) the task is stored with quota 0 and *charged = 0.
+ * Strings are fitted to their columns; data over DB_VIDEO_DATA_MAX or a
+ * status other than the four is ERR_INTERNAL.  ERR_DB.
+ */
+enum err db_video_create(struct db *d, const struct video_task *t,
+	    const struct log_rec *log, int *charged);
+/*
+ * The task id made by key token_id, strings in a.  ERR_OK, ERR_NOT_FOUND
+ * when there is none or another key made it, ERR_DB.
+ */
+enum err db_video_get(struct db *d, struct arena *a, const char *id,
+	    int64_t token_id, struct video_task *out);
+/*
+ * Moves a task that is not final to status (queued, in_progress or
+ * completed; failed goes through db_video_fail) with data.  *changed = 0
+ * when the task was final already (a racing request finished it) and
+ * nothing changed.  ERR_INTERNAL for a bad status, ERR_DB.
+ */
+enum err db_video_set(struct db *d, const char *id, const char *status,
+	    const char *data, int *changed);
+/*
+ * Marks a task that is not final failed with data and refunds its quota,
+ * exactly once, in one transaction: the quota goes back to the key
+ * (unless unlimited, as its hold was) and the user and comes off the
+ * used_quota of key, user and channel, with log row *log written as a
+ * LOGT_REFUND whose quota is the amount returned.  *refunded gets that
+ * amount; *applied = 0 (and nothing changes) when the task was final
+ * already.  ERR_DB.
+ */
+enum err db_video_fail(struct db *d, const char *id, const char *data,
+	    int unlimited, const struct log_rec *log, int64_t *refunded,
+	    int *applied);
+
+/* ---- rate windows (ratelimit = db; db_rate.c) ---- */
+
+/*
+ * Adds delta (may be negative or 0) to the count of scope in the window
+ * starting at window (unix s) and sets *total to the new count, atomically
+ * across connections and hosts.  ERR_OK or ERR_DB.
+ */
+enum err db_rate_add(struct db *d, const char *scope, int64_t window,
+	    int64_t delta, int64_t *total);
+/* Deletes windows that started before `before` (unix s). */
+enum err db_rate_purge(struct db *d, int64_t before);
+
+/* ---- redemption codes (db_redeem.c) ---- */
+
+struct redemption {
+	int64_t	 id;
+	char	*name;
+	char	*code;
+	int	 status;		/* 1 enabled 2 disabled 3 used */
+	int64_t	 quota;
+	int64_t	 created_time;
+	int64_t	 redeemed_time;
+	int64_t	 used_user_id;
+	int64_t	 expired_time;		/* -1 never */
+};
+
+/* Stores a new enabled code worth quota; *id gets its row id. */
+enum err db_redeem_add(struct db *d, int64_t creator, const char *name,
+	    const char *code, int64_t quota, int64_t expires, int64_t *id);
+/*
+ * Redeems code for the user in one transaction: marks it used, credits
+ * its quota and writes a top-up log row.  ERR_NOT_FOUND when the code is
+ * unknown, used, disabled or expired (nothing changes), ERR_DB.  Exactly
+ * one of any number of concurrent callers succeeds.
+ */
+enum err db_redeem_use(struct db *d, int64_t user_id, const char *username,
+	    const char *code, int64_t *credited);
+/* Every code, by id. */
+enum err db_redeem_list(struct db *d, struct arena *a,
+	    struct redemption **out, size_t *n);
 
 #endif

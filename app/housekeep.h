@@ -1,7 +1,7 @@
 /*
- * housekeep.h: periodic jobs (stale holds today; channel probes and log
- * retention later), run by the master's housekeeper child or once by
- * `nexhina housekeep` from cron.
+ * housekeep.h: periodic jobs (stale holds, probes of auto-disabled
+ * channels; log retention later), run by the master's housekeeper child
+ * or once by `nexhina housekeep` from cron.
  */
 #ifndef NX_HOUSEKEEP_H
 #define NX_HOUSEKEEP_H

@@ -1,11 +1,16 @@
 /*
- * log.c: stderr logging.  Each line is written with one write(2) so lines
- * from many threads and processes do not interleave (stderr is O_APPEND or
- * a pipe; writes under PIPE_BUF are atomic on pipes).
+ * log.c: logging to stderr (default) or syslog.  On stderr each line is
+ * written with one write(2) so lines from many threads and processes do
+ * not interleave (stderr is O_APPEND or a pipe; writes under PIPE_BUF are
+ * atomic on pipes); it starts with a UTC timestamp.  Under syslog the
+ * daemon stamps the time and the pid, so the line starts at the level;
+ * syslog(3) is thread-safe and one call is one datagram.  Access lines
+ * go to the same place at priority info.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,8 +18,10 @@
 
 static enum log_level	 log_lvl = LOG_INFO_;
 static const char	*log_tag = "nexhina";
+static int		 log_sys;	/* 1: syslog(3) */
 
 static const char *const lvl_names[] = { "error", "warn", "info", "debug" };
+static const int lvl_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 void
 log_setup(enum log_level lvl, const char *tag)
@@ -22,6 +29,18 @@ log_setup(enum log_level lvl, const char *tag)
 	log_lvl = lvl;
 	if (tag != NULL)
 		log_tag = tag;
+}
+
+void
+log_target(const char *target)
+{
+	int	 sys = target != NULL && strcmp(target, "syslog") == 0;
+
+	if (sys && !log_sys)
+		openlog("nexhina", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!sys && log_sys)
+		closelog();
+	log_sys = sys;
 }
 
 int
@@ -61,10 +80,15 @@ log_msg(enum log_level lvl, const char *rid, const char *fmt, ...)
 
 	if (lvl > log_lvl)
 		return;
-	n = stamp(line, sizeof(line));
-	r = snprintf(line + n, sizeof(line) - n, " %s %s[%d]%s%s ",
-	    lvl_names[lvl], log_tag, (int)getpid(),
-	    rid != NULL ? " rid=" : "", rid != NULL ? rid : "");
+	n = log_sys ? 0 : stamp(line, sizeof(line));
+	if (log_sys)
+		r = snprintf(line, sizeof(line), "%s %s%s%s ",
+		    lvl_names[lvl], log_tag, rid != NULL ? " rid=" : "",
+		    rid != NULL ? rid : "");
+	else
+		r = snprintf(line + n, sizeof(line) - n, " %s %s[%d]%s%s ",
+		    lvl_names[lvl], log_tag, (int)getpid(),
+		    rid != NULL ? " rid=" : "", rid != NULL ? rid : "");
 	if (r > 0)
 		n += (size_t)r < sizeof(line) - n ? (size_t)r :
 		    sizeof(line) - n - 1;
@@ -76,8 +100,14 @@ log_msg(enum log_level lvl, const char *rid, const char *fmt, ...)
 		    sizeof(line) - n - 1;
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
+	if (log_sys) {
+		line[n] = '\0';
+		syslog(lvl_prio[lvl], "%s", line);
+		return;
+	}
 	line[n++] = '\n';
-	(void)write(STDERR_FILENO, line, n);
+	if (write(STDERR_FILENO, line, n) == -1)
+		return;		/* nowhere left to report it */
 }
 
 void
@@ -86,11 +116,16 @@ log_line(const char *line)
 	char	 out[4096];
 	size_t	 n = strlen(line);
 
+	if (log_sys) {
+		syslog(LOG_INFO, "%.*s", (int)(n < 4000 ? n : 4000), line);
+		return;
+	}
 	if (n > sizeof(out) - 2)
 		n = sizeof(out) - 2;
 	memcpy(out, line, n);
 	out[n++] = '\n';
-	(void)write(STDERR_FILENO, out, n);
+	if (write(STDERR_FILENO, out, n) == -1)
+		return;		/* nowhere left to report it */
 }
 
 char *

@@ -1,5 +1,6 @@
 /*
- * log.h: diagnostics and the access line, both to stderr (or syslog).
+ * log.h: diagnostics and the access line, both to stderr (or syslog,
+ * config key `log`).
  *
  * Lines are single: untrusted bytes are escaped by log_escape() before
  * they reach a log.  Never log keys, passwords or bodies.
@@ -13,6 +14,12 @@ enum log_level { LOG_ERR_, LOG_WARN_, LOG_INFO_, LOG_DEBUG_ };
 
 /* Sets the threshold and the process tag ("master", "worker", ...). */
 void	 log_setup(enum log_level lvl, const char *tag);
+/*
+ * Chooses the destination: target "syslog" sends every line to syslog(3)
+ * (facility daemon, ident "nexhina", with the pid), anything else to
+ * stderr (the default).  Call before forking; children inherit it.
+ */
+void	 log_target(const char *target);
 /* Parses "error", "warn", "info", "debug"; returns -1 when unknown. */
 int	 log_level_parse(const char *s);
 /* One line "ts level tag[pid] rid=... message".  rid may be NULL. */

@@ -1,5 +1,5 @@
 /*
- * master.c: prefork supervisor.
+ * master.c: prefork supervisor, and the single-process mode.
  *
  * Owns the listening socket, the secret key, the worker table and the
  * housekeeper.  Workers are tagged with a generation; SIGHUP re-reads the
@@ -9,8 +9,18 @@
  * dropped.  A worker that dies unexpectedly is replaced; if it died soon
  * after starting the replacement waits (1 s doubling to 30 s) so a crash
  * loop does not spin.  Signals are only flagged in handlers; all work
- * happens in the loop.
+ * happens in the loop.  The master publishes the pool in the status file
+ * (status.h) and tells systemd (Type=notify) when it is ready, reloading
+ * and stopping; without $NOTIFY_SOCKET that is a no-op.
+ *
+ * Single mode (master_single) is for a web server that manages the
+ * processes itself, Apache's mod_fcgid above all: it spawns this program
+ * with a listening socket on fd 0, sends it one request at a time, starts
+ * more copies under load and SIGTERMs idle ones.  There the process serves
+ * requests itself (worker_main in this very process): no master, no
+ * respawn, no housekeeper and no status file.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -20,6 +30,7 @@
 #include <netdb.h>
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +44,11 @@
 #include "master.h"
 #include "ratelimit.h"
 #include "sec.h"
+#include "status.h"
 #include "worker.h"
 
 #define MAX_PROCS	512
+_Static_assert(MAX_PROCS <= STATUS_WORKERS, "a status entry per process");
 
 enum proc_kind { PK_WORKER, PK_HOUSEKEEPER };
 
@@ -54,6 +67,48 @@ static int			 nprocs;
 static int			 cur_gen;
 static int			 listen_fd = -1;
 static unsigned char		 secret[32];
+static char			 notify_path[108];	/* sun_path */
+
+/*
+ * sd_notify(3) without libsystemd: the protocol is one datagram of
+ * "KEY=value" lines to the AF_UNIX socket named by $NOTIFY_SOCKET ('@'
+ * for the abstract namespace).  The variable is taken out of the
+ * environment so workers, which must not notify, never see it.
+ */
+static void
+notify_init(void)
+{
+	const char	*e = getenv("NOTIFY_SOCKET");
+
+	if (e == NULL || (e[0] != '/' && e[0] != '@') ||
+	    strlen(e) >= sizeof(notify_path))
+		return;
+	memcpy(notify_path, e, strlen(e) + 1);
+	unsetenv("NOTIFY_SOCKET");
+}
+
+static void
+notify(const char *msg)
+{
+	struct sockaddr_un	 sun;
+	size_t			 n = strlen(notify_path);
+	int			 fd;
+
+	if (n == 0)
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, notify_path, n);
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == -1)
+		log_warn(NULL, "sd_notify %s: %s", notify_path,
+		    strerror(errno));
+	close(fd);
+}
 
 static void
 on_signal(int sig)
@@ -181,9 +236,12 @@ slot_free(void)
 static void
 spawn(struct cfg *c, struct proc *p)
 {
-	pid_t		 pid;
+	pid_t		 pid, master_pid = getpid();
 	sigset_t	 none;
+	int		 k = (int)(p - procs);
 
+	if (p->kind == PK_WORKER)
+		status_worker_start(k, p->gen, c->threads);
 	if ((pid = fork()) == -1) {
 		log_err(NULL, "fork: %s", strerror(errno));
 		p->respawn_at = time(NULL) + 1;
@@ -196,12 +254,20 @@ spawn(struct cfg *c, struct proc *p)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		status_attach(p->kind == PK_WORKER ? k : -1);
 		if (p->kind == PK_WORKER) {
 			log_setup((enum log_level)log_level_parse(
 			    c->log_level), "worker");
 			_exit(worker_main(c, listen_fd, secret));
 		}
 		close(listen_fd);
+		/*
+		 * Like the workers: a master killed outright (SIGKILL) must
+		 * not leave a housekeeper behind, holding its stderr open.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master_pid)
+			_exit(0);
 		log_setup((enum log_level)log_level_parse(c->log_level),
 		    "housekeeper");
 		_exit(housekeep_main(c));
@@ -209,6 +275,10 @@ spawn(struct cfg *c, struct proc *p)
 	p->pid = pid;
 	p->started = time(NULL);
 	p->respawn_at = 0;
+	if (p->kind == PK_WORKER)
+		status_worker_pid(k, pid);
+	else
+		status_housekeeper(pid);
 }
 
 static void
@@ -217,6 +287,7 @@ start_generation(struct cfg *c)
 	int	 i, k;
 
 	cur_gen++;
+	status_config(c, cur_gen);
 	for (i = 0; i < c->workers; i++) {
 		if ((k = slot_free()) == -1)
 			break;
@@ -257,6 +328,10 @@ reap(void)
 		if (i == nprocs)
 			continue;
 		procs[i].pid = 0;
+		if (procs[i].kind == PK_WORKER)
+			status_worker_pid(i, 0);
+		else
+			status_housekeeper(0);
 		if (got_term || procs[i].gen == -1) {
 			procs[i].respawn_at = 0;
 			continue;
@@ -325,6 +400,8 @@ reload(struct cfg *c, const char *path)
 		return;
 	}
 	*c = nc;
+	notify("RELOADING=1\n");
+	log_target(c->log_target);
 	log_setup((enum log_level)log_level_parse(c->log_level), "master");
 	start_generation(c);
 	signal_gen_before(cur_gen, SIGTERM);
@@ -333,6 +410,7 @@ reload(struct cfg *c, const char *path)
 		if (procs[i].kind == PK_HOUSEKEEPER && procs[i].pid > 0)
 			kill(procs[i].pid, SIGTERM);
 	log_info(NULL, "reload: generation %d started", cur_gen);
+	notify("READY=1\nSTATUS=reloaded\n");
 }
 
 static void
@@ -363,6 +441,7 @@ master_main(struct cfg *c, const char *cfg_path)
 	int		 k;
 
 	log_setup((enum log_level)log_level_parse(c->log_level), "master");
+	notify_init();
 	if (sec_secret_load(c->secret_key_file, secret, err,
 	    sizeof(err)) == -1) {
 		log_err(NULL, "%s", err);
@@ -375,6 +454,9 @@ master_main(struct cfg *c, const char *cfg_path)
 		log_err(NULL, "shared tables: %s", strerror(errno));
 		return 1;
 	}
+	/* Optional: without it `nexhinactl status` has nothing to read. */
+	if (status_open(c, err, sizeof(err)) == -1)
+		log_warn(NULL, "%s; running without a status file", err);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -401,6 +483,7 @@ master_main(struct cfg *c, const char *cfg_path)
 	log_info(NULL, "serving on %s with %d workers x %d slots",
 	    c->listen[0] != '\0' ? c->listen : "fd 0", c->workers,
 	    c->threads);
+	notify("READY=1\nSTATUS=serving\n");
 
 	while (!got_term) {
 		struct timespec	 ts = { 1, 0 };
@@ -418,10 +501,75 @@ master_main(struct cfg *c, const char *cfg_path)
 			reload(c, cfg_path);
 		}
 		respawn_due(c);
+		status_tick();
 	}
 	log_info(NULL, "shutting down");
+	notify("STOPPING=1\n");
 	shutdown_all(c);
 	if (strncmp(c->listen, "unix:", 5) == 0)
 		unlink(c->listen + 5);
+	status_close(1);
 	return 0;
+}
+
+int
+master_fcgid_spawned(const struct cfg *c)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss), alen;
+	char			 path[64], comm[32];
+	FILE			*f;
+	size_t			 n = 0;
+	int			 acc = 0;
+
+	if (c->listen[0] != '\0')
+		return 0;
+	alen = sizeof(acc);
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &acc, &alen) == -1 ||
+	    acc == 0 || getsockname(0, (struct sockaddr *)&ss, &len) == -1 ||
+	    ss.ss_family != AF_UNIX)
+		return 0;
+	/* mod_fcgid's process manager is an Apache child ("apache2"). */
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)getppid());
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fread(comm, 1, sizeof(comm) - 1, f);
+		fclose(f);
+	}
+	while (n > 0 && (comm[n - 1] == '\n' || comm[n - 1] == ' '))
+		n--;
+	comm[n] = '\0';
+	return strcmp(comm, "apache2") == 0 || strcmp(comm, "httpd") == 0;
+}
+
+int
+master_single(struct cfg *c)
+{
+	char	 err[256];
+	int	 rc;
+
+	log_setup((enum log_level)log_level_parse(c->log_level), "single");
+	if (sec_secret_load(c->secret_key_file, secret, err,
+	    sizeof(err)) == -1) {
+		log_err(NULL, "%s", err);
+		return 1;
+	}
+	if ((listen_fd = open_listener(c)) == -1)
+		return 1;
+	/* The same tables as the prefork pool, private to this process. */
+	if (rl_global_init(c) == -1 || chan_global_init() == -1) {
+		log_err(NULL, "tables: %s", strerror(errno));
+		return 1;
+	}
+	if (strcmp(c->ratelimit, "db") != 0)
+		log_warn(NULL, "single mode with ratelimit = %s: counts stay "
+		    "in this process; set ratelimit = db so that limits hold "
+		    "across the processes the web server starts",
+		    c->ratelimit);
+	log_info(NULL, "single mode on %s: %d slots in this process, no "
+	    "master and no housekeeper (run `nexhina housekeep` from cron)",
+	    c->listen[0] != '\0' ? c->listen : "fd 0", c->threads);
+	rc = worker_main(c, listen_fd, secret);
+	if (strncmp(c->listen, "unix:", 5) == 0)
+		unlink(c->listen + 5);
+	return rc;
 }

@@ -62,5 +62,10 @@ struct mp_part *mp_parts(struct mp_parser *p, size_t *n);
 struct mp_part *mp_get(struct mp_parser *p, const char *name);
 /* Why the last error happened, for the 400 message (never NULL). */
 const char *mp_error(struct mp_parser *p);
+/*
+ * The name of the part the last error concerns (a field or file over its
+ * cap, a filename too long), for the error's "param"; NULL otherwise.
+ */
+const char *mp_error_part(struct mp_parser *p);
 
 #endif

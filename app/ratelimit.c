@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "db.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "request.h"
@@ -115,37 +116,94 @@ local_apply(int64_t key, int64_t win, int64_t dreq, int64_t rpm,
 }
 
 static void
-fill_state(struct req *r, int64_t win, int64_t req, int64_t tok)
+fill_req(struct req *r, int64_t win, int64_t req)
 {
 	struct rl_state	*st = &r->rl;
-	int64_t		 reset = (win + 1) * 60;
 
 	st->active = r->key.rpm_limit > 0;
 	st->limit = r->key.rpm_limit;
 	st->remaining = st->limit > req ? st->limit - req : 0;
-	st->reset = reset;
+	st->reset = (win + 1) * 60;
+}
+
+static void
+fill_tok(struct req *r, int64_t win, int64_t tok)
+{
+	struct rl_state	*st = &r->rl;
+
 	st->tok_active = r->key.tpm_limit > 0;
 	st->tok_limit = r->key.tpm_limit;
 	st->tok_remaining = st->tok_limit > tok ? st->tok_limit - tok : 0;
-	st->tok_reset = reset;
+	st->tok_reset = (win + 1) * 60;
+}
+
+/*
+ * One window in MariaDB: adds delta to "k:<key>:<kind>" and undoes it when
+ * the total passes a non-zero limit (so refused requests do not count,
+ * as in the local table).  0 applied, 1 over, -1 database trouble.
+ */
+static int
+db_one(struct req *r, char kind, int64_t win, int64_t delta, int64_t limit,
+    int64_t *total)
+{
+	char	 scope[48];
+	int64_t	 undo;
+
+	snprintf(scope, sizeof(scope), "k:%lld:%c",
+	    (long long)r->key.token_id, kind);
+	if (db_rate_add(r->db, scope, win * 60, delta, total) != ERR_OK)
+		return -1;
+	if (limit > 0 && delta > 0 && *total > limit) {
+		if (db_rate_add(r->db, scope, win * 60, -delta, &undo) !=
+		    ERR_OK)
+			return -1;
+		*total -= delta;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * As local_apply, in MariaDB.  A request call (dreq > 0) counts the RPM
+ * window and reads the TPM one for the headers; a token call touches
+ * only the TPM window.
+ */
+static int
+db_apply(struct req *r, int64_t win, int64_t dreq, int64_t dtok,
+    int64_t *req, int64_t *tok)
+{
+	int	 rc = 0;
+
+	*req = *tok = 0;
+	if (r->key.rpm_limit > 0 && dreq > 0)
+		rc = db_one(r, 'r', win, dreq, r->key.rpm_limit, req);
+	if (r->key.tpm_limit > 0 && rc == 0)
+		rc = db_one(r, 't', win, dtok, r->key.tpm_limit, tok);
+	return rc;
 }
 
 static enum err
 apply(struct req *r, int64_t dreq, int64_t dtok)
 {
 	int64_t	 now = (int64_t)time(NULL), win = now / 60, req = 0, tok = 0;
-	int	 rc;
+	int	 rc, use_db;
 
 	if (r->key.rpm_limit <= 0 && r->key.tpm_limit <= 0)
 		return ERR_OK;
-	rc = local_apply(r->key.token_id, win, dreq, r->key.rpm_limit, dtok,
-	    r->key.tpm_limit, &req, &tok);
+	use_db = strcmp(r->cfg->ratelimit, "db") == 0;
+	if (use_db)
+		rc = db_apply(r, win, dreq, dtok, &req, &tok);
+	else
+		rc = local_apply(r->key.token_id, win, dreq,
+		    r->key.rpm_limit, dtok, r->key.tpm_limit, &req, &tok);
 	if (rc == -1) {
-		log_warn(r->rid, "rate limit table unavailable or full; "
-		    "request let through");
+		log_warn(r->rid, "rate limit %s unavailable; request let "
+		    "through", use_db ? "database" : "table");
 		return ERR_OK;
 	}
-	fill_state(r, win, req, tok);
+	if (dreq > 0)
+		fill_req(r, win, req);
+	fill_tok(r, win, tok);
 	return rc == 1 ? ERR_RATE_LIMIT : ERR_OK;
 }
 
@@ -170,9 +228,17 @@ rl_tokens_adjust(struct req *r, int64_t delta)
 
 	if (r->key.tpm_limit <= 0 || delta == 0)
 		return;
-	/* A correction never fails: pass 0 as the limit. */
-	if (local_apply(r->key.token_id, win, 0, 0, delta, 0, &req, &tok) == 0)
-		fill_state(r, win, req, tok);
+	/* A correction never fails: no limit applies to it. */
+	if (strcmp(r->cfg->ratelimit, "db") == 0) {
+		char	 scope[48];
+
+		snprintf(scope, sizeof(scope), "k:%lld:t",
+		    (long long)r->key.token_id);
+		if (db_rate_add(r->db, scope, win * 60, delta, &tok) == ERR_OK)
+			fill_tok(r, win, tok);
+	} else if (local_apply(r->key.token_id, win, 0, 0, delta, 0, &req,
+	    &tok) == 0)
+		fill_tok(r, win, tok);
 }
 
 static int

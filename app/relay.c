@@ -157,27 +157,13 @@ relay_next_channel(struct relay *rl)
 char *
 relay_url(struct relay *rl, const char *path)
 {
-	const char	*b = rl->ch->base_url;
-	size_t		 n = strlen(b);
-
-	while (n > 0 && b[n - 1] == '/')
-		n--;
-	return arena_printf(rl->r->a, "%.*s%s", (int)n, b, path);
+	return chan_url(rl->r->a, rl->ch->base_url, path);
 }
 
 const char *
 relay_auth_header(struct relay *rl)
 {
-	const char	*t = rl->ch->type;
-	struct arena	*a = rl->r->a;
-
-	if (strcmp(t, "azure") == 0)
-		return arena_printf(a, "api-key: %s", rl->ch_key);
-	if (strcmp(t, "anthropic") == 0)
-		return arena_printf(a, "x-api-key: %s", rl->ch_key);
-	if (strcmp(t, "gemini") == 0)
-		return arena_printf(a, "x-goog-api-key: %s", rl->ch_key);
-	return arena_printf(a, "Authorization: Bearer %s", rl->ch_key);
+	return chan_auth_header(rl->r->a, rl->ch->type, rl->ch_key);
 }
 
 /* Status worth trying another channel for (nothing reached the client). */
@@ -239,6 +225,7 @@ struct collect {
 	struct relay_call	*c;
 	struct buf		*resp;
 	struct req		*r;
+	int			 too_large;	/* resp hit its cap */
 };
 
 static int
@@ -259,7 +246,11 @@ collect_data(void *arg, const char *p, size_t n)
 	if (k->c->on_data != NULL && (k->c->started == NULL ||
 	    *k->c->started))
 		return k->c->on_data(k->c->arg, p, n);
-	return buf_append(k->resp, p, n) == -1;
+	if (buf_append(k->resp, p, n) == -1) {
+		k->too_large = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -330,6 +321,12 @@ call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
 			goto out;
 	if (u.url != NULL)
 		e = up_perform(r->up, &u, res);
+	if (k.too_large) {
+		/* Our cap, not the client leaving: the upstream's fault. */
+		e = ERR_UPSTREAM;
+		snprintf(res->errmsg, sizeof(res->errmsg), "answer larger than "
+		    "upstream_max_response");
+	}
 out:
 	cJSON_free(json);
 	if (r->upstream_ms < 0)
@@ -344,9 +341,27 @@ relay_call(struct relay *rl, struct relay_call *c, struct buf *resp,
 {
 	struct up_result res;
 	enum err	 e, last = ERR_NO_CHANNEL;
+	size_t		 mark;
+	int		 rc;
 
 	*status = 0;
-	while ((e = relay_next_channel(rl)) == ERR_OK) {
+	for (;;) {
+		mark = rl->tried_ids.len;
+		if ((e = relay_next_channel(rl)) != ERR_OK)
+			break;
+		if (c->before != NULL) {
+			rc = c->before(c->arg, rl, c);
+			if (rc == -1)
+				return ERR_NOMEM;
+			if (rc == 1) {
+				/* Not called: not "tried", and no probe kept. */
+				chan_unclaim(rl->r->cfg, rl->ch->id);
+				rl->tried_ids.len = mark;
+				if (rl->tried_ids.p != NULL)
+					rl->tried_ids.p[mark] = '\0';
+				continue;
+			}
+		}
 		memset(&res, 0, sizeof(res));
 		e = call_one(rl, c, resp, &res);
 		*status = res.status;

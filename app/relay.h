@@ -78,6 +78,15 @@ struct relay_call {
 	const struct up_part	*parts;
 	size_t			 nparts;
 	const char		*accept;	/* Accept header, NULL: none */
+	/*
+	 * Called once per channel tried, after it was chosen and before the
+	 * call: may adapt c to the channel (path and body for its type, the
+	 * mapped model in a multipart part: rl->ch, rl->up_model).  Return 0
+	 * to call it, 1 to skip it (not counted as a failure), -1 to stop
+	 * with ERR_NOMEM.
+	 */
+	int			(*before)(void *, struct relay *,
+				    struct relay_call *);
 	int			(*on_status)(void *, int, const char *);
 	int			(*on_data)(void *, const char *, size_t);
 	int			(*on_tick)(void *);

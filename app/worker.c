@@ -35,6 +35,7 @@
 #include "relay.h"
 #include "request.h"
 #include "router.h"
+#include "status.h"
 #include "upstream.h"
 #include "worker.h"
 
@@ -194,9 +195,11 @@ slot_main(void *arg)
 			continue;
 		}
 		atomic_store(&s->busy, 1);
+		status_busy(1);
 		handle(s);
 		FCGX_Finish_r(&s->fcgx);
 		atomic_store(&s->busy, 0);
+		status_busy(-1);
 	}
 	FCGX_Free(&s->fcgx, 1);
 	return NULL;

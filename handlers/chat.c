@@ -116,18 +116,18 @@ opt_bool(struct req *r, cJSON *o, const char *k, int *out)
 
 /* Tokens of one message's content (string or array of parts). */
 static int64_t
-content_tokens(const cJSON *c)
+content_tokens(enum tok_enc enc, const cJSON *c)
 {
 	const cJSON	*p, *t, *ty;
 	int64_t		 n = 0;
 
 	if (cJSON_IsString(c))
-		return tok_estimate(c->valuestring, strlen(c->valuestring));
+		return tok_count(enc, c->valuestring, strlen(c->valuestring));
 	cJSON_ArrayForEach(p, c) {
 		ty = cJSON_GetObjectItemCaseSensitive(p, "type");
 		t = cJSON_GetObjectItemCaseSensitive(p, "text");
 		if (cJSON_IsString(t))
-			n += tok_estimate(t->valuestring,
+			n += tok_count(enc, t->valuestring,
 			    strlen(t->valuestring));
 		else if (cJSON_IsString(ty) &&
 		    strcmp(ty->valuestring, "image_url") == 0)
@@ -144,6 +144,7 @@ static int
 validate(struct req *r, cJSON *o, struct chat_req *cr, int64_t *prompt)
 {
 	cJSON		*v, *m, *role, *so, *tools;
+	enum tok_enc	 enc;
 	int		 i = 0;
 	char		*s;
 
@@ -160,6 +161,7 @@ validate(struct req *r, cJSON *o, struct chat_req *cr, int64_t *prompt)
 	/* Copied: the tree's "model" is replaced for the upstream. */
 	if ((cr->model = arena_strdup(r->a, v->valuestring)) == NULL)
 		return req_send_error(r, ERR_NOMEM, NULL, NULL), -1;
+	enc = tok_encoding_for_model(cr->model);
 	v = cJSON_GetObjectItemCaseSensitive(o, "messages");
 	if (v == NULL)
 		return h_bad_field(r, "messages", "Missing required parameter:"
@@ -178,7 +180,7 @@ validate(struct req *r, cJSON *o, struct chat_req *cr, int64_t *prompt)
 			    "'messages[%d].role': expected one of system, "
 			    "developer, user, assistant, tool, function.", i),
 			    -1;
-		*prompt += 3 + content_tokens(
+		*prompt += 3 + content_tokens(enc,
 		    cJSON_GetObjectItemCaseSensitive(m, "content"));
 		i++;
 	}
@@ -187,7 +189,7 @@ validate(struct req *r, cJSON *o, struct chat_req *cr, int64_t *prompt)
 			return h_bad_field(r, "tools", "Invalid 'tools': "
 			    "expected an array."), -1;
 		if ((s = cJSON_PrintUnformatted(tools)) != NULL) {
-			*prompt += tok_estimate(s, strlen(s));
+			*prompt += tok_count(enc, s, strlen(s));
 			cJSON_free(s);
 		}
 	}

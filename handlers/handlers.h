@@ -11,10 +11,25 @@ struct req;
 struct cJSON;
 
 enum err	 h_chat_completions(struct req *);
+enum err	 h_images_generations(struct req *);
+enum err	 h_images_edits(struct req *);
+enum err	 h_responses_create(struct req *);
+enum err	 h_completions_create(struct req *);
 enum err	 h_models_list(struct req *);
 enum err	 h_models_get(struct req *);
 enum err	 h_health_live(struct req *);
 enum err	 h_health_ready(struct req *);
+enum err	 h_video_create(struct req *);
+enum err	 h_video_get(struct req *);
+enum err	 h_video_content(struct req *);
+enum err	 h_video_gen_create(struct req *);
+enum err	 h_video_gen_get(struct req *);
+enum err	 h_embeddings(struct req *);
+enum err	 h_moderations(struct req *);
+enum err	 h_rerank(struct req *);
+enum err	 h_audio_speech(struct req *);
+enum err	 h_audio_transcriptions(struct req *);
+enum err	 h_audio_translations(struct req *);
 
 /*
  * Parses r->body as a JSON object; on failure sends the 400 and returns

@@ -234,6 +234,17 @@ for f in "${units[@]}"; do
 	run_tap plain "unit/${f##*/}" "$f"
 done
 
+# 1b. the libFuzzer harnesses, NX_FUZZ_SECONDS each (default 8; 0 skips
+# them, reported as one skipped result): one result per harness; a
+# missing clang is a failure (tools/stack/deps.sh installs it).
+if [ "${NX_FUZZ_SECONDS:-8}" = 0 ]; then
+	SKIP=$((SKIP + 1))
+	echo "ok - fuzz # SKIP NX_FUZZ_SECONDS=0"
+else
+	run_tap plain fuzz env FUZZ_SECONDS="${NX_FUZZ_SECONDS:-8}" \
+	    tests/fuzz/run.sh
+fi
+
 # 2. the stack and everything that talks to it
 if [ "$UNIT_ONLY" = 0 ]; then
 	sh_tests=(tests/integration/*.sh)

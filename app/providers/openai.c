@@ -74,43 +74,50 @@ oa_usage_read(const cJSON *usage, struct usage *u)
 }
 
 static int64_t
-str_tokens(const cJSON *o, const char *k)
+str_tokens(enum tok_enc enc, const cJSON *o, const char *k)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	if (!cJSON_IsString(v))
 		return 0;
-	return tok_estimate(v->valuestring, strlen(v->valuestring));
+	return tok_count(enc, v->valuestring, strlen(v->valuestring));
 }
 
 /* Tokens of a delta or message object: text, refusal, tool calls. */
 static int64_t
-part_tokens(const cJSON *m)
+part_tokens(enum tok_enc enc, const cJSON *m)
 {
 	const cJSON	*tc, *t, *f;
 	int64_t		 n;
 
 	if (!cJSON_IsObject(m))
 		return 0;
-	n = str_tokens(m, "content") + str_tokens(m, "refusal") +
-	    str_tokens(m, "reasoning_content");
+	n = str_tokens(enc, m, "content") + str_tokens(enc, m, "refusal") +
+	    str_tokens(enc, m, "reasoning_content");
 	tc = cJSON_GetObjectItemCaseSensitive(m, "tool_calls");
 	cJSON_ArrayForEach(t, tc) {
 		f = cJSON_GetObjectItemCaseSensitive(t, "function");
-		n += str_tokens(f, "name") + str_tokens(f, "arguments");
+		n += str_tokens(enc, f, "name") +
+		    str_tokens(enc, f, "arguments");
 	}
 	return n;
 }
 
-/* Sum of part_tokens over choices[].member ("delta" or "message"). */
+/*
+ * Sum of part_tokens over choices[].member ("delta" or "message"), in the
+ * encoding of the object's "model" (app/tokens.h).
+ */
 static int64_t
 choices_tokens(const cJSON *o, const char *member)
 {
-	const cJSON	*c;
+	const cJSON	*c, *m = cJSON_GetObjectItemCaseSensitive(o, "model");
+	enum tok_enc	 enc;
 	int64_t		 n = 0;
 
+	enc = tok_encoding_for_model(cJSON_IsString(m) ? m->valuestring : NULL);
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(o, "choices"))
-		n += part_tokens(cJSON_GetObjectItemCaseSensitive(c, member));
+		n += part_tokens(enc,
+		    cJSON_GetObjectItemCaseSensitive(c, member));
 	return n;
 }
 
@@ -177,8 +184,9 @@ oa_mask(char *s)
 				memcpy(p + 3, "***", 3);
 				rest = strlen(e);
 				memmove(p + 6, e, rest + 1);
-			}
-			p += 5;
+				p += 5;
+			} else
+				p = e - 1;	/* too short to be a key */
 		} else if (strncmp(p, "http://", 7) == 0 ||
 		    strncmp(p, "https://", 8) == 0) {
 			for (e = p; *e != '\0' && *e != ' ' && *e != '"' &&

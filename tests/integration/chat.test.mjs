@@ -271,7 +271,13 @@ for (const [name, base] of servers) {
       { model: 'gpt-4o-mini', messages: msgs, stream: true,
         metadata: { mock_chunks: '40', mock_interval_ms: '150' } }, {});
     let n = 0;
-    await readEvents(res, { onEvent: () => { n += 1; return n < 3; } }).catch(() => {});
+    let goneAt = 0;
+    await readEvents(res, { onEvent: () => {
+      n += 1;
+      if (n < 3) return true;
+      goneAt = Date.now();
+      return false;
+    } }).catch(() => {});
     ac.abort();
     const l = (await eventually(() => logsFor(t.tokenId).length && logsFor(t.tokenId), 8000))[0];
     assert.ok(l, 'a log row was written');
@@ -285,6 +291,9 @@ for (const [name, base] of servers) {
     }, 8000);
     assert.ok(up, 'mock saw the transfer cancelled');
     assert.ok(up.chunk_times_ms.length < 30, 'upstream stopped early');
+    const lastSent = up.chunk_times_ms.at(-1);
+    assert.ok(lastSent - goneAt < 1000,
+      `upstream cancelled within a second: last chunk ${lastSent - goneAt} ms after the client left`);
   });
 
   test(`${name}: model_mapping sends the mapped name upstream and shows the asked one`, async () => {

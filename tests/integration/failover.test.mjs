@@ -7,7 +7,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { servers, tenant, post, ctl, logsFor, one, sql, sleep, readEvents } from './lib.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { env, servers, tenant, post, ctl, logsFor, one, sql, sleep, readEvents } from './lib.mjs';
 
 const [, base] = servers[0];
 const msgs = [{ role: 'user', content: 'failover please' }];
@@ -20,6 +22,7 @@ function fakeUpstream() {
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       f.hits += 1;
+      f.lastBody = body;
       if (f.mode === 'ok') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 1,
@@ -138,7 +141,7 @@ test('the breaker opens after N failures, skips the channel, and a good probe cl
   assert.equal(Number(logsFor(k.tokenId).at(-1).channel_id), id);
 });
 
-test('an upstream 401 auto-disables the channel with a system log row', async (t) => {
+test('an upstream 401 auto-disables the channel; housekeeping and channel test bring it back', async (t) => {
   const k = tenant();
   const f = await fakeUpstream();
   f.mode = '401';
@@ -152,4 +155,31 @@ test('an upstream 401 auto-disables the channel with a system log row', async (t
   assert.deepEqual(sys[0], ['4', '401', 'channel_auto_disabled']);
   await post(base, '/v1/chat/completions', k.key, { model: 'gpt-4o-mini', messages: msgs });
   assert.equal(f.hits, 1, 'a disabled channel gets no traffic');
+
+  // The fake upstream lives in this process: run the probes asynchronously
+  // so the event loop can answer them.
+  const run = promisify(execFile);
+  const housekeep = () => run(`${env.build}/nexhina`, ['housekeep', '-c', env.conf]);
+  const chanTest = () => run(`${env.build}/nexhinactl`, ['-c', env.conf, 'channel', 'test', String(id)]);
+  // still refused: housekeeping probes it and leaves it disabled
+  await housekeep();
+  assert.equal(f.hits, 2, 'probed');
+  assert.equal(one(`SELECT status FROM channels WHERE id=${id}`)[0], '3');
+  await assert.rejects(chanTest(), 'the manual probe fails too');
+  assert.equal(f.hits, 3);
+  // the credential works again: the next housekeeping run re-enables it
+  f.mode = 'ok';
+  await housekeep();
+  assert.equal(one(`SELECT status FROM channels WHERE id=${id}`)[0], '1');
+  assert.deepEqual(sql(`SELECT error_code FROM logs WHERE channel_id=${id} AND type=4 ORDER BY id`)
+    .map((r) => r[0]), ['channel_auto_disabled', 'channel_reenabled']);
+  const sent = JSON.parse(f.lastBody);
+  assert.equal(sent.model, 'gpt-4o-mini', 'probe uses the test model (else the first model)');
+  assert.equal(sent.max_tokens, 1);
+  const { stdout: out } = await chanTest();
+  assert.match(out, /channel \d+: ok \(status 200, \d+ ms\)/);
+  const [rt, tt] = one(`SELECT response_time, test_time FROM channels WHERE id=${id}`);
+  assert.ok(Number(tt) > 0 && Number(rt) >= 0);
+  const back = await (await post(base, '/v1/chat/completions', k.key, { model: 'gpt-4o-mini', messages: msgs })).json();
+  assert.equal(back.choices[0].message.content, 'from fake', 'back in rotation');
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { servers, tenant, post, readEvents, eventually, logsFor, sql } from './lib.mjs';
+import { startInstance } from './instance.mjs';
 
 const [, base] = servers[0];
 const root = process.env.NX_ROOT || process.cwd();
@@ -133,4 +134,24 @@ test('slow client bodies hold no worker slot; oversized ones get 413 at once', a
   assert.equal(big.status, 413);
   assert.equal((await big.json()).error.code, 'request_too_large');
   assert.ok(Date.now() - t1 < 5000);
+});
+
+test('an upstream answer over upstream_max_response is a 502 and refunded, not a client gone', async (t) => {
+  const inst = await startInstance('small-answers', Number(process.env.NX_SMALL_PORT || 18086),
+    { upstream_max_response: 1024, workers: 1 });
+  t.after(() => inst.stop());
+  const k = tenant();
+  const q0 = Number(sql(`SELECT quota FROM users WHERE id=${k.userId}`)[0][0]);
+  const r = await post(inst.base, '/v1/chat/completions', k.key,
+    { model: 'gpt-4o-mini', messages: msgs, metadata: { mock_chunks: '600' } });
+  assert.equal(r.status, 502);
+  assert.equal((await r.json()).error.code, 'bad_upstream_response');
+  assert.equal(Number(sql(`SELECT quota FROM users WHERE id=${k.userId}`)[0][0]), q0);
+  const l = logsFor(k.tokenId);
+  assert.equal(l.length, 1);
+  assert.equal(l[0].error_code, 'bad_upstream_response');
+  // a small answer through the same instance is fine
+  const ok = await post(inst.base, '/v1/chat/completions', k.key,
+    { model: 'gpt-4o-mini', messages: msgs, metadata: { mock_chunks: '3' } });
+  assert.equal(ok.status, 200);
 });

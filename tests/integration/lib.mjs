@@ -45,8 +45,9 @@ export function uniq(prefix) {
 
 // A user with quota in its own group, a key, and a channel of that group
 // pointing at the mock for the given models.  Isolated per test file.
+// `type` is the channel's type (openai unless given, e.g. 'cohere').
 export function tenant({ quota = 10000000, models = 'gpt-4o-mini,gpt-4o',
-  keyArgs = [], mapping = null } = {}) {
+  keyArgs = [], mapping = null, type = 'openai', other = null } = {}) {
   const group = uniq('g');
   const user = uniq('u');
   ctl(['group', 'set', group, '--ratio', '1']);
@@ -54,10 +55,11 @@ export function tenant({ quota = 10000000, models = 'gpt-4o-mini,gpt-4o',
     '--group', group, '--password-stdin'], 'pw-' + user + '\n');
   const key = ctl(['key', 'create', '--user', user, '--name', 'k',
     ...(keyArgs.length ? keyArgs : ['--unlimited'])]);
-  const args = ['channel', 'add', '--type', 'openai', '--name', uniq('c'),
+  const args = ['channel', 'add', '--type', type, '--name', uniq('c'),
     '--base-url', env.mock, '--key-stdin', '--models', models,
     '--group', group];
   if (mapping) args.push('--model-mapping', JSON.stringify(mapping));
+  if (other) args.push('--other', JSON.stringify(other));
   const channelId = ctl(args, 'sk-mock-upstream');
   const tokenId = one(`SELECT id FROM tokens WHERE user_id=${Number(userId)}`)[0];
   return { group, user, userId: Number(userId), key, channelId: Number(channelId),
@@ -154,4 +156,30 @@ export async function eventually(fn, ms = 5000) {
     await sleep(100);
   }
   return v;
+}
+
+// A valid RGBA PNG of w x h pixels (zlib.crc32 checksums, as the mock
+// verifies), for image uploads.  noise: random pixels stored uncompressed,
+// so the file is about 4*w*h bytes and holds CR, LF and '-' bytes.
+export async function makePng(w, h, { noise = false } = {}) {
+  const zlib = await import('node:zlib');
+  const { randomFillSync } = await import('node:crypto');
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  const raw = Buffer.alloc(h * (1 + 4 * w), 0x7f);
+  if (noise) randomFillSync(raw);
+  for (let y = 0; y < h; y++) raw[y * (1 + 4 * w)] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: noise ? 0 : 9 })),
+    chunk('IEND', Buffer.alloc(0))]);
 }

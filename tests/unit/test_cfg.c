@@ -16,7 +16,7 @@
 #include "cfg.h"
 #include "t.h"
 
-#define NKEYS	29
+#define NKEYS	32
 
 static int	 npos, nneg;
 
@@ -59,6 +59,11 @@ show(const struct cfg *c, const char *f, char *out, size_t outsz)
 	I(hold_ttl) I(reload_interval) I(housekeep_interval)
 	I(breaker_threshold) I(breaker_cooldown)
 	L(body_max_json) L(body_max_multipart) L(upstream_max_response)
+	S(status_file) S(mode)
+	if (strcmp(f, "log") == 0) {
+		snprintf(out, outsz, "%s", c->log_target);
+		return;
+	}
 	if (strcmp(f, "listen_mode") == 0) {
 		snprintf(out, outsz, "%#o", (unsigned int)c->listen_mode);
 		return;
@@ -104,7 +109,8 @@ static const struct {
 	{ "default_max_tokens", "4096" }, { "hold_ttl", "900" },
 	{ "reload_interval", "10" }, { "housekeep_interval", "60" },
 	{ "ratelimit", "local" }, { "breaker_threshold", "5" },
-	{ "breaker_cooldown", "30" },
+	{ "breaker_cooldown", "30" }, { "log", "stderr" },
+	{ "status_file", "/run/nexhina/status" }, { "mode", "auto" },
 };
 
 static const struct {
@@ -150,6 +156,11 @@ static const struct {
 	{ "log_level = DEBUG\n", "log_level", "debug" },
 	{ "log_level = error\n", "log_level", "error" },
 	{ "ratelimit = db\n", "ratelimit", "db" },
+	{ "log = syslog\n", "log", "syslog" },
+	{ "log = STDERR\n", "log", "stderr" },
+	{ "mode = single\n", "mode", "single" },
+	{ "status_file = /tmp/nx.status\n", "status_file", "/tmp/nx.status" },
+	{ "status_file = \"\"\n", "status_file", "" },
 };
 
 static const struct {
@@ -211,6 +222,20 @@ static const struct {
 	  "t.conf:1: log_level must be one of error, warn, info, debug\n" },
 	{ "ratelimit = redis\n",
 	  "t.conf:1: ratelimit must be one of local, db\n" },
+	{ "log = file\n", "t.conf:1: log must be one of stderr, syslog\n" },
+	{ "log = \"\"\n", "t.conf:1: log must be one of stderr, syslog\n" },
+	{ "log = /var/log/nexhina.log\n",
+	  "t.conf:1: log must be one of stderr, syslog\n" },
+	{ "mode = master\n",
+	  "t.conf:1: mode must be one of auto, prefork, single\n" },
+	{ "mode = fcgid\n",
+	  "t.conf:1: mode must be one of auto, prefork, single\n" },
+	{ "status_file = run/status\n",
+	  "t.conf:1: status_file must be empty or an absolute path\n" },
+	{ "status_file = ~/status\n",
+	  "t.conf:1: status_file must be empty or an absolute path\n" },
+	{ "status_file = \"/run/a\x01b\"\n",
+	  "t.conf:1: status_file: control character in path\n" },
 	{ "access_log = maybe\n", "t.conf:1: access_log must be one of on, "
 	  "off, yes, no, true, false, 1, 0\n" },
 	{ "access_log =\n", "t.conf:1: access_log must be one of on, "

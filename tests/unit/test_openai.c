@@ -25,6 +25,9 @@ static const struct mask_case mask_cases[] = {
 	{ "sk-ab", "sk-ab" },
 	{ "", "" },
 	{ "http://a", "http://a" },
+	/* regression: a short "sk-" run at the end was stepped over the NUL */
+	{ "x sk-p}", "x sk-p}" }, { "sk-", "sk-" }, { "sk-ab sk-abcdefgh",
+	    "sk-ab sk-***" },
 };
 
 static int

@@ -40,6 +40,8 @@ struct mock_conn {
 
 static const struct mock_provider *const providers[] = {
 	&oai_provider,
+	&cohere_provider,
+	&oai_images_provider,
 	NULL
 };
 
@@ -54,6 +56,7 @@ static const struct mock_route ctl_routes[] = {
 	{ "GET", "/_mock/health", 0, h_mock_health },
 	{ "GET", "/_mock/requests", 0, h_mock_requests },
 	{ "DELETE", "/_mock/requests", 0, h_mock_clear },
+	{ "GET", "/_mock/files/", 1, oai_images_file },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -228,5 +228,9 @@ struct mock_provider {
 };
 
 extern const struct mock_provider oai_provider;
+extern const struct mock_provider cohere_provider;
+extern const struct mock_provider oai_images_provider;
+/* GET /_mock/files/<name>.png: the picture behind image urls. */
+enum MHD_Result	oai_images_file(struct mock_req *);
 
 #endif

@@ -706,8 +706,18 @@ h_oai_model(struct mock_req *req)
 
 static const struct mock_route oai_routes[] = {
 	{ "POST", "/v1/chat/completions", 0, h_oai_chat },
+	{ "POST", "/v1/responses", 0, h_oai_responses },
+	{ "POST", "/v1/completions", 0, h_oai_completions },
+	{ "POST", "/v1/embeddings", 0, h_oai_embeddings },
+	{ "POST", "/v1/moderations", 0, h_oai_moderations },
+	{ "POST", "/v1/rerank", 0, h_oai_rerank },
 	{ "GET", "/v1/models", 0, h_oai_models },
 	{ "GET", "/v1/models/", 1, h_oai_model },
+	{ "POST", "/v1/videos", 0, h_oai_video_create },
+	{ "GET", "/v1/videos/", 1, h_oai_video_get },
+	{ "POST", "/v1/audio/speech", 0, h_oai_speech },
+	{ "POST", "/v1/audio/transcriptions", 0, h_oai_transcriptions },
+	{ "POST", "/v1/audio/translations", 0, h_oai_translations },
 	{ NULL, NULL, 0, NULL }
 };
 

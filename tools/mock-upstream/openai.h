@@ -57,4 +57,33 @@ long	 oai_words(const char *s);
 /* Stream generator; arg is the struct oai_chat. */
 extern const struct sse_ops oai_chat_sse;
 
+/* Video jobs (openai_video.c): POST /v1/videos, GET /v1/videos/... */
+enum MHD_Result	h_oai_video_create(struct mock_req *);
+enum MHD_Result	h_oai_video_get(struct mock_req *);
+
+/*
+ * Embeddings, moderations (openai_embed.c) and Jina-style rerank
+ * (cohere.c).  oai_text_ctl applies controls written as "mock:k=v,..."
+ * (a `user` member) or a leading "[mock k=v ...]" (a rerank query);
+ * it returns the length of such a leading prefix (0 otherwise) and
+ * *keep, which the control values point into, for the caller to free
+ * after replying.  oai_embed_fail queues an OpenAI error (param and
+ * code may be NULL).
+ */
+enum MHD_Result	h_oai_embeddings(struct mock_req *);
+enum MHD_Result	h_oai_moderations(struct mock_req *);
+enum MHD_Result	h_oai_rerank(struct mock_req *);
+size_t	 oai_text_ctl(struct mock_ctl *, const char *s, char **keep);
+enum MHD_Result	oai_embed_fail(struct mock_req *, unsigned int status,
+	    const char *param, const char *code, const char *msg);
+
+/* Audio (openai_audio.c): speech, transcriptions, translations. */
+enum MHD_Result	h_oai_speech(struct mock_req *);
+enum MHD_Result	h_oai_transcriptions(struct mock_req *);
+enum MHD_Result	h_oai_translations(struct mock_req *);
+
+/* Responses API, legacy completions (openai_responses.c, _completions.c). */
+enum MHD_Result	h_oai_responses(struct mock_req *);
+enum MHD_Result	h_oai_completions(struct mock_req *);
+
 #endif

@@ -112,9 +112,19 @@ int	 ctl_key_disable(struct ctl *, int, char **);
 int	 ctl_channel_add(struct ctl *, int, char **);
 int	 ctl_channel_list(struct ctl *, int, char **);
 int	 ctl_channel_disable(struct ctl *, int, char **);
+int	 ctl_channel_test(struct ctl *, int, char **);
+int	 ctl_redeem_create(struct ctl *, int, char **);
+int	 ctl_redeem_use(struct ctl *, int, char **);
+int	 ctl_redeem_list(struct ctl *, int, char **);
 int	 ctl_price_set(struct ctl *, int, char **);
 int	 ctl_price_list(struct ctl *, int, char **);
 int	 ctl_group_set(struct ctl *, int, char **);
 int	 ctl_group_list(struct ctl *, int, char **);
+/*
+ * status.c: master, workers, busy slots, breakers, database, versions.
+ * Exit status as LSB `status`: 0 running, 1 running but the database
+ * does not answer, 3 not running, 4 unknown.
+ */
+int	 ctl_status(struct ctl *, int, char **);
 
 #endif

@@ -63,6 +63,11 @@ static const struct cmd cmd_tab[] = {
 	{ "channel", "list", ctl_channel_list, "channel list" },
 	{ "channel", "disable", ctl_channel_disable,
 	    "channel disable ID" },
+	{ "channel", "test", ctl_channel_test, "channel test ID" },
+	{ "redeem", "create", ctl_redeem_create, "redeem create --quota N "
+	    "[--count N] [--name S] [--expires UNIXTIME]" },
+	{ "redeem", "use", ctl_redeem_use, "redeem use CODE --user NAME|ID" },
+	{ "redeem", "list", ctl_redeem_list, "redeem list" },
 	{ "price", "set", ctl_price_set, "price set MODEL --basis "
 	    "tokens|input_tokens|image|character|second|request [--input X] "
 	    "[--output X] [--cache X] [--unit X] [--extra JSON]" },
@@ -70,6 +75,7 @@ static const struct cmd cmd_tab[] = {
 	{ "group", "set", ctl_group_set, "group set NAME [--ratio X] "
 	    "[--rpm N] [--tpm N] [--description S]" },
 	{ "group", "list", ctl_group_list, "group list" },
+	{ "status", NULL, ctl_status, "status [--file PATH]" },
 };
 
 static void

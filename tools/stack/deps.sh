@@ -12,7 +12,8 @@
 #    whoever holds a port it needs).
 #  - npm packages of tests/clients (the official SDKs, playwright-core),
 #    when its node_modules is missing or older than package-lock.json:
-#    `npm ci` from the lockfile.
+#    `npm ci` from the lockfile.  The same for tools/tokens (tiktoken and
+#    the Unicode data the token tables are generated from at build time).
 #
 # Usage: tools/stack/deps.sh        (make deps; make run/test call it)
 set -euo pipefail
@@ -50,6 +51,16 @@ PKGS=(
 	# ps, for tests that look at the worker processes (not in minimal
 	# images).
 	procps
+	# make deb and tests/integration/install.sh: the package checker;
+	# the run-mode tests also read JSON (jq), listen for sd_notify
+	# datagrams (socat) and verify the unit (systemd-analyze).
+	lintian
+	jq
+	socat
+	"systemd:systemd-analyze"
+	# make fuzz: libFuzzer harnesses (tests/fuzz/run.sh).
+	clang
+	libclang-rt-14-dev
 )
 
 installed() {
@@ -125,6 +136,16 @@ if [ -f "$cl/package.json" ] && { [ ! -d "$cl/node_modules" ] ||
 	else
 		npm install --no-audit --no-fund --loglevel=error
 	fi
+	npm_done=1
+fi
+
+# npm packages of tools/tokens (the build step of the token tables,
+# Makefile's $(TOKDATA)): same rule.
+tk=$ROOT/tools/tokens
+if [ ! -d "$tk/node_modules" ] ||
+    [ "$tk/package-lock.json" -nt "$tk/node_modules/.package-lock.json" ]; then
+	echo "deps: installing npm packages in tools/tokens"
+	(cd "$tk" && npm ci --no-audit --no-fund --loglevel=error)
 	npm_done=1
 fi
 

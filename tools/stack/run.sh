@@ -182,6 +182,7 @@ db_user = nexhina
 db_password = nexhina
 db_name = nexhina
 secret_key_file = $VAR/secret.key
+status_file = $VAR/run/status
 log_level = info
 EOF
 		if [ -n "${NX_CONF_EXTRA:-}" ]; then

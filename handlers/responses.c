@@ -1,0 +1,517 @@
+/*
+ * responses.c: POST /v1/responses (OpenAI CreateResponse), relayed to
+ * the channel's own /v1/responses, or converted to and from Chat
+ * Completions for channels without it.
+ *
+ * Each channel says which with its `other` JSON: {"responses_api":
+ * false} converts, {"responses_api": true} relays; without the key,
+ * openai and azure channels relay and every other type converts.  A
+ * request that only the Responses API can express (previous_response_id,
+ * built-in tools, ...: rc_convertible) is tried on relaying channels
+ * only, and gets a 400 naming the field when the model has none: no
+ * response state is stored by the gateway (docs/decisions.md).
+ *
+ * Failover is relay_call's (choice, breaker, auto-disable, the
+ * channels_tried list): one relay_call whose before hook gives each
+ * channel it tries the path, body and stream handling of its kind, and
+ * skips channels without the Responses API for requests that need it.
+ *
+ * Streams are relayed event by event, each flushed at once.  Relayed:
+ * the upstream's named events pass unchanged but for the model name
+ * (mapped channels) and masked error messages.  Converted: each chat
+ * chunk becomes its Responses events (responses_stream.c).  Usage comes
+ * from response.completed / .incomplete / .failed (or the converted
+ * chat usage chunk); without it the delivered deltas are counted.  A
+ * broken upstream ends the stream with a final `event: error`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg.h"
+#include "handlers/handlers.h"
+#include "handlers/responses.h"
+#include "log.h"
+#include "providers/openai.h"
+#include "providers/responses_chat.h"
+#include "relay.h"
+#include "request.h"
+#include "sse.h"
+
+enum rs_mode { RS_NATIVE, RS_CHAT };
+
+struct rs_ctx {
+	struct req		*r;
+	struct relay		*rl;
+	const struct rs_req	*q;
+	cJSON			*req;		/* the client's body */
+	cJSON			*chat;		/* its chat form, once needed */
+	enum rs_mode		 mode;		/* of the current attempt */
+	int			 status;
+	int			 started;	/* SSE headers sent */
+	int			 done;		/* terminal event relayed */
+	int			 up_error;	/* upstream reported failure */
+	int			 conv_failed;	/* converter: memory or cap */
+	int64_t			 seq;		/* next sequence_number */
+	int64_t			 last_write_ms;
+	struct buf		 body;
+	struct buf		 ev;
+	struct sse_parser	 sp;
+	struct rc_stream	 cs;
+	int			 cs_ready;
+};
+
+static void
+cjson_delete(void *p)
+{
+	cJSON_Delete(p);
+}
+
+/* 1 when channel c relays to its own /v1/responses. */
+static int
+native(const struct channel *c)
+{
+	cJSON	*o, *v;
+	int	 n = -1;
+
+	if (c->other != NULL && c->other[0] != '\0' &&
+	    (o = cJSON_Parse(c->other)) != NULL) {
+		v = cJSON_GetObjectItemCaseSensitive(o, "responses_api");
+		if (cJSON_IsBool(v))
+			n = cJSON_IsTrue(v);
+		cJSON_Delete(o);
+	}
+	if (n == -1)
+		n = strcmp(c->type, "openai") == 0 ||
+		    strcmp(c->type, "azure") == 0;
+	return n;
+}
+
+static int
+write_event(struct rs_ctx *x, const char *event, const char *data,
+    size_t n)
+{
+	buf_reset(&x->ev);
+	if (sse_write(&x->ev, event, data, n) == -1)
+		return -1;
+	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
+	    req_flush(x->r) == -1)
+		return -1;
+	x->last_write_ms = req_elapsed_ms(x->r);
+	return 0;
+}
+
+static int
+write_json(struct rs_ctx *x, const char *event, const cJSON *o)
+{
+	char	*s;
+	int	 rc;
+
+	if ((s = cJSON_PrintUnformatted(o)) == NULL)
+		return -1;
+	rc = write_event(x, event, s, strlen(s));
+	cJSON_free(s);
+	return rc;
+}
+
+/* rc_emit_fn of the converter: one converted event to the client. */
+static int
+emit(void *arg, const char *event, const cJSON *data)
+{
+	return write_json(arg, event, data) == -1 ? 1 : 0;
+}
+
+static const char *const terminals[] = { "response.completed",
+    "response.incomplete", "response.failed" };
+
+/* Masks a string member in place (upstream text may hold keys, URLs). */
+static void
+mask_member(cJSON *o, const char *k)
+{
+	cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (cJSON_IsString(v))
+		oa_mask(v->valuestring);
+}
+
+/* One event of a relayed (native) stream: account, adjust, forward. */
+static int
+native_event(struct rs_ctx *x, const char *event, const char *data,
+    size_t n)
+{
+	struct relay	*rl = x->rl;
+	cJSON		*o, *resp, *v, *m;
+	const char	*type;
+	size_t		 k;
+	int64_t		 t;
+	int		 rc, terminal = 0;
+
+	if ((o = cJSON_ParseWithLength(data, n)) == NULL ||
+	    !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return write_event(x, event, data, n) == -1 ? 1 : 0;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "type");
+	type = event[0] != '\0' ? event : cJSON_IsString(v) ?
+	    v->valuestring : "";
+	v = cJSON_GetObjectItemCaseSensitive(o, "sequence_number");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+		x->seq = (int64_t)v->valuedouble + 1;
+	resp = cJSON_GetObjectItemCaseSensitive(o, "response");
+	for (k = 0; k < sizeof(terminals) / sizeof(terminals[0]); k++)
+		if (strcmp(type, terminals[k]) == 0)
+			terminal = 1;
+	if (terminal) {
+		x->done = 1;
+		if (rc_usage_read(cJSON_GetObjectItemCaseSensitive(resp,
+		    "usage"), &rl->usage))
+			rl->usage_upstream = 1;
+		if (strcmp(type, "response.failed") == 0) {
+			x->up_error = 1;
+			mask_member(cJSON_GetObjectItemCaseSensitive(resp,
+			    "error"), "message");
+		}
+	} else if (strcmp(type, "error") == 0) {
+		x->done = x->up_error = 1;
+		mask_member(o, "message");
+	}
+	if (rl->mapped && cJSON_IsObject(resp) &&
+	    cJSON_GetObjectItemCaseSensitive(resp, "model") != NULL &&
+	    (m = cJSON_CreateString(rl->model)) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(resp, "model", m);
+	t = rc_event_output_tokens(o);
+	rc = write_json(x, type, o);
+	cJSON_Delete(o);
+	if (rc == -1)
+		return 1;
+	rl->delivered_tokens += t;
+	if (t > 0 || terminal)
+		rl->delivered = 1;
+	return 0;
+}
+
+/* One chat chunk of a converted stream. */
+static int
+chat_event(struct rs_ctx *x, const char *data, size_t n)
+{
+	struct relay	*rl = x->rl;
+	cJSON		*o, *e, *msg;
+	int64_t		 t;
+	int		 rc;
+
+	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		x->done = 1;
+		rl->delivered = 1;
+		rc = rc_stream_done(&x->cs, emit, x);
+		x->conv_failed = rc == -1;
+		return rc != 0;
+	}
+	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
+		return 0;	/* not JSON: nothing a Responses client reads */
+	if ((e = cJSON_GetObjectItemCaseSensitive(o, "error")) != NULL) {
+		x->up_error = x->done = 1;
+		msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+		if (cJSON_IsString(msg))
+			oa_mask(msg->valuestring);
+		rc = rc_stream_failed(&x->cs, "server_error",
+		    cJSON_IsString(msg) ? msg->valuestring :
+		    "The upstream provider failed.", emit, x);
+		cJSON_Delete(o);
+		return rc != 0;
+	}
+	if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
+	    &rl->usage))
+		rl->usage_upstream = 1;
+	t = oa_chunk_output_tokens(o);
+	rc = rc_stream_chunk(&x->cs, o, emit, x);
+	cJSON_Delete(o);
+	if (rc != 0) {
+		/* -1: the converter's cap or memory, not the client. */
+		x->conv_failed = rc == -1;
+		return 1;
+	}
+	rl->delivered_tokens += t;
+	if (t > 0)
+		rl->delivered = 1;
+	return 0;
+}
+
+static int
+on_event(void *arg, const char *event, const char *data, size_t n)
+{
+	struct rs_ctx	*x = arg;
+
+	if (x->mode == RS_CHAT)
+		return chat_event(x, data, n);
+	return native_event(x, event, data, n);
+}
+
+static int
+on_status(void *arg, int status, const char *ctype)
+{
+	struct rs_ctx	*x = arg;
+
+	x->status = status;
+	if (!x->q->stream || status != 200 ||
+	    strncmp(ctype, "text/event-stream", 17) != 0)
+		return 0;
+	x->r->sse = 1;
+	if (req_start(x->r, 200, "text/event-stream") == -1 ||
+	    req_flush(x->r) == -1)
+		return 1;
+	x->started = 1;
+	x->last_write_ms = req_elapsed_ms(x->r);
+	if (x->mode != RS_CHAT)
+		return 0;
+	if (rc_stream_init(&x->cs, x->req, x->r->rid, x->rl->model,
+	    (int64_t)time(NULL), (size_t)x->r->cfg->upstream_max_response) ==
+	    -1)
+		return 1;
+	x->cs_ready = 1;
+	return rc_stream_begin(&x->cs, emit, x) != 0;
+}
+
+static int
+on_data(void *arg, const char *p, size_t n)
+{
+	struct rs_ctx	*x = arg;
+
+	return sse_feed(&x->sp, p, n, on_event, x) != 0;
+}
+
+static int
+on_tick(void *arg)
+{
+	struct rs_ctx	*x = arg;
+	static const char ka[] = ": keep-alive\n\n";
+
+	if (req_peer_closed(x->r))
+		return 1;
+	if (x->started && req_elapsed_ms(x->r) - x->last_write_ms >=
+	    (int64_t)x->r->cfg->keepalive_interval * 1000) {
+		if (req_write(x->r, ka, sizeof(ka) - 1) == -1 ||
+		    req_flush(x->r) == -1)
+			return 1;
+		x->last_write_ms = req_elapsed_ms(x->r);
+	}
+	return 0;
+}
+
+/* The answer of a non-stream call (or an upstream error answer). */
+static enum err
+finish_plain(struct rs_ctx *x, const char **ecode)
+{
+	struct relay	*rl = x->rl;
+	struct req	*r = x->r;
+	cJSON		*o, *resp = NULL, *m;
+	enum err	 e;
+
+	if (x->status >= 400) {
+		char	*s = oa_error_masked(x->body.p, x->body.len);
+
+		*ecode = "upstream_client_error";
+		if (s == NULL)
+			return ERR_UPSTREAM;
+		req_send_error_body(r, x->status, s, strlen(s));
+		cJSON_free(s);
+		return ERR_OK;
+	}
+	o = x->status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
+	    NULL;
+	if (cJSON_IsObject(o) && x->mode == RS_CHAT) {
+		if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
+		    &rl->usage))
+			rl->usage_upstream = 1;
+		else
+			rl->delivered_tokens = oa_response_output_tokens(o);
+		resp = rc_chat_to_response(o, x->req, r->rid, rl->model);
+	} else if (cJSON_IsObject(o)) {
+		if (rc_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
+		    &rl->usage))
+			rl->usage_upstream = 1;
+		else
+			rl->delivered_tokens = rc_response_output_tokens(o);
+		if (rl->mapped && cJSON_GetObjectItemCaseSensitive(o, "model")
+		    != NULL && (m = cJSON_CreateString(rl->model)) != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(o, "model", m);
+		resp = o;
+		o = NULL;
+	}
+	cJSON_Delete(o);
+	if (resp == NULL) {
+		*ecode = "bad_upstream_response";
+		log_warn(r->rid, "channel %lld: unusable %d answer",
+		    (long long)rl->ch->id, x->status);
+		return ERR_UPSTREAM;
+	}
+	rl->delivered = 1;
+	e = h_send_cjson(r, 200, resp);
+	cJSON_Delete(resp);
+	return e;
+}
+
+/* After a stream began: close it properly whatever happened. */
+static void
+end_stream(struct rs_ctx *x, enum err e, const char **ecode)
+{
+	struct relay	*rl = x->rl;
+	struct req	*r = x->r;
+	cJSON		*ev;
+	int		 timeout = e == ERR_TIMEOUT;
+
+	if (r->client_gone || (e == ERR_CLIENT_GONE && !x->conv_failed)) {
+		rl->stream_status = "client_gone";
+		*ecode = "client_gone";
+		return;
+	}
+	if (x->done && !x->conv_failed) {
+		rl->stream_status = x->up_error ? "upstream_error" : "ok";
+		*ecode = x->up_error ? "upstream_error" : NULL;
+		return;
+	}
+	/*
+	 * Upstream broke or stalled mid-stream, or its answer outgrew what
+	 * the conversion may hold: a final error event.
+	 */
+	rl->stream_status = timeout ? "upstream_timeout" : "upstream_broken";
+	*ecode = err_http(timeout ? ERR_TIMEOUT : ERR_UPSTREAM)->code;
+	ev = rc_error_event(x->cs_ready ? x->cs.seq : x->seq, *ecode, timeout ?
+	    "The upstream provider stopped sending data." : x->conv_failed ?
+	    "The upstream answer is larger than the gateway converts." :
+	    "The upstream connection broke mid-stream.");
+	if (ev != NULL)
+		write_json(x, "error", ev);
+	cJSON_Delete(ev);
+}
+
+/*
+ * relay_call's before hook: the path, body and stream handling of the
+ * chosen channel's kind (its own /v1/responses, or converted to Chat
+ * Completions); 1 skips a converting channel for a request only the
+ * Responses API can express, -1 is out of memory.
+ */
+static int
+rs_before(void *arg, struct relay *rl, struct relay_call *c)
+{
+	struct rs_ctx	*x = arg;
+	int		 nat = native(rl->ch);
+
+	if (x->q->native_only && !nat)
+		return 1;
+	x->mode = nat ? RS_NATIVE : RS_CHAT;
+	x->status = 0;
+	if (x->mode == RS_CHAT && x->chat == NULL) {
+		if ((x->chat = rc_request_to_chat(x->req, x->q->stream)) ==
+		    NULL)
+			return -1;
+		arena_defer(x->r->a, cjson_delete, x->chat);
+	}
+	c->path = x->mode == RS_CHAT ? "/v1/chat/completions" :
+	    "/v1/responses";
+	c->json = x->mode == RS_CHAT ? x->chat : x->req;
+	return 0;
+}
+
+/* Policy, channels and hold; 0, or -1 with the answer sent / *e set. */
+static int
+prepare(struct req *r, struct relay *rl, const struct rs_req *q,
+    const char *model, enum err *e)
+{
+	struct usage	 est;
+	size_t		 i, n = 0;
+
+	*e = relay_begin(rl, r, model, q->stream);
+	if (*e == ERR_MODEL_NOT_FOUND || *e == ERR_MODEL_NOT_ALLOWED) {
+		req_send_error(r, *e, arena_printf(r->a, "The model `%s` does "
+		    "not exist or you do not have access to it.", model),
+		    "model");
+		*e = ERR_OK;
+		return -1;
+	}
+	if (*e != ERR_OK)
+		return -1;
+	for (i = 0; i < rl->nchans; i++)
+		if (!q->native_only || native(&rl->chans[i]))
+			n++;
+	if (n == 0) {
+		req_send_error(r, ERR_BAD_REQUEST, arena_printf(r->a, "%s "
+		    "The channels serving `%s` only speak Chat Completions.",
+		    q->why, model), q->why_param);
+		return -1;
+	}
+	rl->est_prompt = q->est_prompt;
+	memset(&est, 0, sizeof(est));
+	est.prompt = q->est_prompt;
+	est.completion = q->max_output > 0 ? q->max_output :
+	    r->cfg->default_max_tokens;
+	*e = relay_hold(rl, bill_tokens(&rl->price, rl->base_price,
+	    r->key.group_ratio_u, &est));
+	return *e == ERR_OK ? 0 : -1;
+}
+
+enum err
+h_responses_create(struct req *r)
+{
+	struct rs_req	 q;
+	struct rs_ctx	*x;
+	struct relay	*rl;
+	struct relay_call c;
+	cJSON		*o;
+	const char	*ecode = NULL, *model;
+	char		 param[96], msg[512];
+	enum err	 e;
+
+	if ((o = h_parse_json_object(r)) == NULL)
+		return ERR_OK;
+	if (h_responses_check(o, &q, param, sizeof(param), msg,
+	    sizeof(msg)) == -1)
+		return h_bad_field(r, param[0] != '\0' ? param : NULL, "%s",
+		    msg);
+	/* Copied: the tree's "model" is replaced for each upstream. */
+	if ((model = arena_strdup(r->a, q.model)) == NULL ||
+	    (x = arena_alloc(r->a, sizeof(*x))) == NULL ||
+	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
+		return ERR_NOMEM;
+	if (prepare(r, rl, &q, model, &e) == -1)
+		return e;
+
+	x->r = r;
+	x->rl = rl;
+	x->q = &q;
+	x->req = o;
+	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
+	buf_init(&x->ev, (size_t)r->cfg->upstream_max_response);
+	sse_init(&x->sp, (size_t)r->cfg->upstream_max_response);
+	arena_defer(r->a, buf_free, &x->body);
+	arena_defer(r->a, buf_free, &x->ev);
+
+	memset(&c, 0, sizeof(c));
+	c.accept = q.stream ? "text/event-stream" : "application/json";
+	c.before = rs_before;
+	c.on_status = on_status;
+	c.on_data = on_data;
+	c.on_tick = on_tick;
+	c.arg = x;
+	c.started = &x->started;
+	e = relay_call(rl, &c, &x->body, &x->status);
+	sse_free(&x->sp);
+	if (x->started) {
+		end_stream(x, e, &ecode);
+		if (x->cs_ready)
+			rc_stream_free(&x->cs);
+		relay_settle(rl, 200, ecode);
+		return ERR_OK;
+	}
+	if (x->cs_ready)
+		rc_stream_free(&x->cs);
+	if (e == ERR_OK)
+		e = finish_plain(x, &ecode);
+	if (e == ERR_CLIENT_GONE)
+		rl->stream_status = "client_gone";
+	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,
+	    e != ERR_OK ? err_http(e)->code : ecode);
+	return e;
+}
