@@ -1,6 +1,7 @@
 /*
- * db.h: MariaDB access.  All SQL text of the program lives in db.c and runs
- * as prepared statements; nothing else includes <mysql.h>.
+ * db.h: MariaDB access.  All SQL text of the program lives in app/db*.c
+ * (one statement table per module, see db_int.h) and runs as prepared
+ * statements; nothing else includes <mysql.h>.
  *
  * One struct db is one connection, owned by one request slot (or by a CLI
  * run); it is not shared between threads.  Every call that talks to the

@@ -65,3 +65,69 @@ h_send_cjson(struct req *r, int status, cJSON *o)
 	cJSON_free(s);
 	return ERR_OK;
 }
+
+int
+h_chk_bad(struct h_chk *c, const char *param, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	snprintf(c->param, c->psz, "%s", param);
+	va_start(ap, fmt);
+	vsnprintf(c->msg, c->msz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const cJSON *
+h_given(const cJSON *o, const char *k)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return v == NULL || cJSON_IsNull(v) ? NULL : v;
+}
+
+int
+h_opt_int(struct h_chk *c, const cJSON *o, const char *k, int64_t lo,
+    int64_t hi, int64_t *out)
+{
+	const cJSON	*v = h_given(o, k);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble < (double)lo ||
+	    v->valuedouble > (double)hi ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
+		return h_chk_bad(c, k, "Invalid '%s': expected an integer "
+		    "between %lld and %lld.", k, (long long)lo, (long long)hi);
+	if (out != NULL)
+		*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+int
+h_opt_num(struct h_chk *c, const cJSON *o, const char *k, double lo,
+    double hi)
+{
+	const cJSON	*v = h_given(o, k);
+
+	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < lo ||
+	    v->valuedouble > hi))
+		return h_chk_bad(c, k, "Invalid '%s': expected a number "
+		    "between %g and %g.", k, lo, hi);
+	return 0;
+}
+
+int
+h_opt_bool(struct h_chk *c, const cJSON *o, const char *k, int *out)
+{
+	const cJSON	*v = h_given(o, k);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return h_chk_bad(c, k, "Invalid type for '%s': expected a "
+		    "boolean.", k);
+	if (out != NULL)
+		*out = cJSON_IsTrue(v);
+	return 0;
+}

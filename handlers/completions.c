@@ -14,7 +14,6 @@
  * (same rule as chat).  Failover, masking, keep-alives, client
  * disconnects and mid-stream failures behave as in chat.c.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,86 +43,12 @@ struct cmp_ctx {
 	struct buf		 ev;
 };
 
-struct chk {
-	char	*param;
-	size_t	 psz;
-	char	*msg;
-	size_t	 msz;
-};
-
-static int
-bad(struct chk *c, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-bad(struct chk *c, const char *param, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	snprintf(c->param, c->psz, "%s", param);
-	va_start(ap, fmt);
-	vsnprintf(c->msg, c->msz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static const cJSON *
-given(const cJSON *o, const char *k)
-{
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return v == NULL || cJSON_IsNull(v) ? NULL : v;
-}
-
 static int
 is_int(const cJSON *v, double lo, double hi)
 {
 	return cJSON_IsNumber(v) && v->valuedouble >= lo &&
 	    v->valuedouble <= hi &&
 	    v->valuedouble == (double)(int64_t)v->valuedouble;
-}
-
-static int
-opt_int(struct chk *c, const cJSON *o, const char *k, int64_t lo,
-    int64_t hi, int64_t *out)
-{
-	const cJSON	*v = given(o, k);
-
-	if (v == NULL)
-		return 0;
-	if (!is_int(v, (double)lo, (double)hi))
-		return bad(c, k, "Invalid '%s': expected an integer between "
-		    "%lld and %lld.", k, (long long)lo, (long long)hi);
-	if (out != NULL)
-		*out = (int64_t)v->valuedouble;
-	return 0;
-}
-
-static int
-opt_num(struct chk *c, const cJSON *o, const char *k, double lo, double hi)
-{
-	const cJSON	*v = given(o, k);
-
-	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < lo ||
-	    v->valuedouble > hi))
-		return bad(c, k, "Invalid '%s': expected a number between %g "
-		    "and %g.", k, lo, hi);
-	return 0;
-}
-
-static int
-opt_bool(struct chk *c, const cJSON *o, const char *k, int *out)
-{
-	const cJSON	*v = given(o, k);
-
-	if (v == NULL)
-		return 0;
-	if (!cJSON_IsBool(v))
-		return bad(c, k, "Invalid type for '%s': expected a boolean.",
-		    k);
-	if (out != NULL)
-		*out = cJSON_IsTrue(v);
-	return 0;
 }
 
 /* A token array: non-empty, integers 0..2^31. */
@@ -147,14 +72,14 @@ tokens_ok(const cJSON *a, int64_t *n)
  * array of token arrays (each non-empty).  Counts prompts and tokens.
  */
 static int
-check_prompt(struct chk *c, const cJSON *o, struct cmp_req *q)
+check_prompt(struct h_chk *c, const cJSON *o, struct cmp_req *q)
 {
 	const cJSON	*p = cJSON_GetObjectItemCaseSensitive(o, "prompt"), *e;
 	int		 i = 0, strs = 0, ints = 0, arrs = 0;
 	char		 pb[32];
 
 	if (p == NULL)
-		return bad(c, "prompt", "Missing required parameter: "
+		return h_chk_bad(c, "prompt", "Missing required parameter: "
 		    "'prompt'.");
 	q->nprompts = 1;
 	if (cJSON_IsNull(p))
@@ -165,7 +90,7 @@ check_prompt(struct chk *c, const cJSON *o, struct cmp_req *q)
 		return 0;
 	}
 	if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) == 0)
-		return bad(c, "prompt", "Invalid 'prompt': expected a string, "
+		return h_chk_bad(c, "prompt", "Invalid 'prompt': expected a string, "
 		    "or a non-empty array of strings, tokens or token "
 		    "arrays.");
 	cJSON_ArrayForEach(e, p) {
@@ -182,7 +107,7 @@ check_prompt(struct chk *c, const cJSON *o, struct cmp_req *q)
 		    tokens_ok(e, &q->est_prompt))
 			arrs++;
 		else
-			return bad(c, pb, "Invalid '%s': every element of "
+			return h_chk_bad(c, pb, "Invalid '%s': every element of "
 			    "'prompt' must be of one kind: strings, tokens "
 			    "(integers) or non-empty token arrays.", pb);
 	}
@@ -191,9 +116,9 @@ check_prompt(struct chk *c, const cJSON *o, struct cmp_req *q)
 }
 
 static int
-check_stop(struct chk *c, const cJSON *o)
+check_stop(struct h_chk *c, const cJSON *o)
 {
-	const cJSON	*s = given(o, "stop"), *e;
+	const cJSON	*s = h_given(o, "stop"), *e;
 	int		 n = 0;
 
 	if (s == NULL || cJSON_IsString(s))
@@ -207,27 +132,27 @@ check_stop(struct chk *c, const cJSON *o)
 		if (e == NULL && n >= 1 && n <= 4)
 			return 0;
 	}
-	return bad(c, "stop", "Invalid 'stop': expected a string or an array "
+	return h_chk_bad(c, "stop", "Invalid 'stop': expected a string or an array "
 	    "of 1 to 4 strings.");
 }
 
 static int
-check_stream(struct chk *c, const cJSON *o, struct cmp_req *q)
+check_stream(struct h_chk *c, const cJSON *o, struct cmp_req *q)
 {
 	const cJSON	*so;
 
-	if (opt_bool(c, o, "stream", &q->stream) == -1)
+	if (h_opt_bool(c, o, "stream", &q->stream) == -1)
 		return -1;
-	if ((so = given(o, "stream_options")) == NULL)
+	if ((so = h_given(o, "stream_options")) == NULL)
 		return 0;
 	if (!cJSON_IsObject(so))
-		return bad(c, "stream_options", "Invalid type for "
+		return h_chk_bad(c, "stream_options", "Invalid type for "
 		    "'stream_options': expected an object.");
 	if (!q->stream)
-		return bad(c, "stream_options", "The 'stream_options' "
+		return h_chk_bad(c, "stream_options", "The 'stream_options' "
 		    "parameter is only allowed when 'stream' is enabled.");
-	if (opt_bool(c, so, "include_usage", &q->include_usage) == -1)
-		return bad(c, "stream_options.include_usage", "Invalid type "
+	if (h_opt_bool(c, so, "include_usage", &q->include_usage) == -1)
+		return h_chk_bad(c, "stream_options.include_usage", "Invalid type "
 		    "for 'stream_options.include_usage': expected a "
 		    "boolean.");
 	return 0;
@@ -237,7 +162,7 @@ int
 h_completions_check(const cJSON *o, struct cmp_req *q, char *param,
     size_t psz, char *msg, size_t msz)
 {
-	struct chk	 c = { param, psz, msg, msz };
+	struct h_chk	 c = { param, psz, msg, msz };
 	const cJSON	*m, *v;
 
 	memset(q, 0, sizeof(*q));
@@ -245,44 +170,44 @@ h_completions_check(const cJSON *o, struct cmp_req *q, char *param,
 	q->max_tokens = 16;
 	param[0] = msg[0] = '\0';
 	if (!cJSON_IsObject(o))
-		return bad(&c, "", "The request body must be a JSON object.");
+		return h_chk_bad(&c, "", "The request body must be a JSON object.");
 	m = cJSON_GetObjectItemCaseSensitive(o, "model");
 	if (m == NULL || cJSON_IsNull(m))
-		return bad(&c, "model", "you must provide a model parameter");
+		return h_chk_bad(&c, "model", "you must provide a model parameter");
 	if (!cJSON_IsString(m) || m->valuestring[0] == '\0' ||
 	    strlen(m->valuestring) > 128)
-		return bad(&c, "model", "Invalid 'model': expected a non-empty "
+		return h_chk_bad(&c, "model", "Invalid 'model': expected a non-empty "
 		    "string of at most 128 characters.");
 	q->model = m->valuestring;
 	if (check_prompt(&c, o, q) == -1 || check_stream(&c, o, q) == -1 ||
-	    opt_int(&c, o, "max_tokens", 0, 10000000, &q->max_tokens) == -1 ||
-	    opt_int(&c, o, "n", 1, 128, &q->n) == -1 ||
-	    opt_int(&c, o, "best_of", 0, 20, &q->best_of) == -1 ||
-	    opt_int(&c, o, "logprobs", 0, 5, NULL) == -1 ||
-	    opt_int(&c, o, "seed", -9007199254740991LL, 9007199254740991LL,
+	    h_opt_int(&c, o, "max_tokens", 0, 10000000, &q->max_tokens) == -1 ||
+	    h_opt_int(&c, o, "n", 1, 128, &q->n) == -1 ||
+	    h_opt_int(&c, o, "best_of", 0, 20, &q->best_of) == -1 ||
+	    h_opt_int(&c, o, "logprobs", 0, 5, NULL) == -1 ||
+	    h_opt_int(&c, o, "seed", -9007199254740991LL, 9007199254740991LL,
 	    NULL) == -1 ||
-	    opt_bool(&c, o, "echo", NULL) == -1 ||
-	    opt_num(&c, o, "temperature", 0, 2) == -1 ||
-	    opt_num(&c, o, "top_p", 0, 1) == -1 ||
-	    opt_num(&c, o, "presence_penalty", -2, 2) == -1 ||
-	    opt_num(&c, o, "frequency_penalty", -2, 2) == -1 ||
+	    h_opt_bool(&c, o, "echo", NULL) == -1 ||
+	    h_opt_num(&c, o, "temperature", 0, 2) == -1 ||
+	    h_opt_num(&c, o, "top_p", 0, 1) == -1 ||
+	    h_opt_num(&c, o, "presence_penalty", -2, 2) == -1 ||
+	    h_opt_num(&c, o, "frequency_penalty", -2, 2) == -1 ||
 	    check_stop(&c, o) == -1)
 		return -1;
-	if ((v = given(o, "suffix")) != NULL) {
+	if ((v = h_given(o, "suffix")) != NULL) {
 		if (!cJSON_IsString(v))
-			return bad(&c, "suffix", "Invalid type for 'suffix': "
+			return h_chk_bad(&c, "suffix", "Invalid type for 'suffix': "
 			    "expected a string.");
 		q->est_prompt += tok_estimate(v->valuestring,
 		    strlen(v->valuestring));
 	}
-	if ((v = given(o, "logit_bias")) != NULL && !cJSON_IsObject(v))
-		return bad(&c, "logit_bias", "Invalid type for 'logit_bias': "
+	if ((v = h_given(o, "logit_bias")) != NULL && !cJSON_IsObject(v))
+		return h_chk_bad(&c, "logit_bias", "Invalid type for 'logit_bias': "
 		    "expected an object.");
 	if (q->best_of > 0 && q->best_of < q->n)
-		return bad(&c, "best_of", "Invalid 'best_of': it must be "
+		return h_chk_bad(&c, "best_of", "Invalid 'best_of': it must be "
 		    "greater than or equal to 'n'.");
 	if (q->best_of > 1 && q->stream)
-		return bad(&c, "best_of", "Invalid 'best_of': results cannot "
+		return h_chk_bad(&c, "best_of", "Invalid 'best_of': results cannot "
 		    "be streamed when 'best_of' is greater than 1.");
 	return 0;
 }

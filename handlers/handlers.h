@@ -5,6 +5,9 @@
 #ifndef NX_HANDLERS_H
 #define NX_HANDLERS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "err.h"
 
 struct req;
@@ -39,6 +42,30 @@ struct cJSON	*h_parse_json_object(struct req *r);
 /* Sends a 400 naming param with message (printf-style). */
 enum err	 h_bad_field(struct req *r, const char *param,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A validator's verdict for pure checkers (no struct req): h_chk_bad()
+ * writes the failing field into param and the message into msg (both
+ * truncated to their sizes) and returns -1.
+ */
+struct h_chk {
+	char	*param;
+	size_t	 psz;
+	char	*msg;
+	size_t	 msz;
+};
+int		 h_chk_bad(struct h_chk *c, const char *param, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
+/* Member k of o, or NULL when absent or JSON null. */
+const struct cJSON *h_given(const struct cJSON *o, const char *k);
+/* Optional integer in [lo, hi] into *out (may be NULL); 0 or -1 (bad). */
+int		 h_opt_int(struct h_chk *c, const struct cJSON *o,
+		    const char *k, int64_t lo, int64_t hi, int64_t *out);
+/* Optional number in [lo, hi]; 0 or -1. */
+int		 h_opt_num(struct h_chk *c, const struct cJSON *o,
+		    const char *k, double lo, double hi);
+/* Optional boolean into *out (may be NULL); 0 or -1. */
+int		 h_opt_bool(struct h_chk *c, const struct cJSON *o,
+		    const char *k, int *out);
 /* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */
 enum err	 h_send_cjson(struct req *r, int status, struct cJSON *o);
 

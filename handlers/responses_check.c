@@ -12,51 +12,20 @@
  * follows app/tokens.c: text by the byte heuristic, 3 per item, 765 per
  * image, the tools' JSON as text.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "handlers/handlers.h"
 #include "handlers/responses.h"
 #include "providers/responses_chat.h"
 #include "tokens.h"
-
-struct chk {
-	char	*param;
-	size_t	 psz;
-	char	*msg;
-	size_t	 msz;
-};
-
-static int
-bad(struct chk *c, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-bad(struct chk *c, const char *param, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	snprintf(c->param, c->psz, "%s", param);
-	va_start(ap, fmt);
-	vsnprintf(c->msg, c->msz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static const cJSON *
 get(const cJSON *o, const char *k)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const cJSON *
-given(const cJSON *o, const char *k)
-{
-	const cJSON	*v = get(o, k);
-
-	return v == NULL || cJSON_IsNull(v) ? NULL : v;
 }
 
 static int64_t
@@ -67,26 +36,14 @@ text_tokens(const char *s)
 
 /* Optional member of type test; msg names what was expected. */
 static int
-opt_type(struct chk *c, const cJSON *o, const char *k,
+opt_type(struct h_chk *c, const cJSON *o, const char *k,
     cJSON_bool (*test)(const cJSON *), const char *what)
 {
-	const cJSON	*v = given(o, k);
+	const cJSON	*v = h_given(o, k);
 
 	if (v != NULL && !test(v))
-		return bad(c, k, "Invalid type for '%s': expected %s.", k,
+		return h_chk_bad(c, k, "Invalid type for '%s': expected %s.", k,
 		    what);
-	return 0;
-}
-
-static int
-opt_num(struct chk *c, const cJSON *o, const char *k, double lo, double hi)
-{
-	const cJSON	*v = given(o, k);
-
-	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < lo ||
-	    v->valuedouble > hi))
-		return bad(c, k, "Invalid '%s': expected a number between %g "
-		    "and %g.", k, lo, hi);
 	return 0;
 }
 
@@ -105,17 +62,17 @@ name_ok(const char *s)
 }
 
 static int
-check_part(struct chk *c, const cJSON *p, const char *at, int64_t *tok)
+check_part(struct h_chk *c, const cJSON *p, const char *at, int64_t *tok)
 {
 	const cJSON	*t = get(p, "type");
 	char		 pb[128];	/* at is at most 95 characters */
 	const char	*k = NULL;
 
 	if (!cJSON_IsObject(p))
-		return bad(c, at, "Invalid '%s': expected an object.", at);
+		return h_chk_bad(c, at, "Invalid '%s': expected an object.", at);
 	snprintf(pb, sizeof(pb), "%s.type", at);
 	if (!cJSON_IsString(t))
-		return bad(c, pb, "Missing required parameter: '%s'.", pb);
+		return h_chk_bad(c, pb, "Missing required parameter: '%s'.", pb);
 	if (strcmp(t->valuestring, "input_text") == 0 ||
 	    strcmp(t->valuestring, "output_text") == 0)
 		k = "text";
@@ -124,15 +81,15 @@ check_part(struct chk *c, const cJSON *p, const char *at, int64_t *tok)
 	if (k != NULL) {
 		snprintf(pb, sizeof(pb), "%s.%s", at, k);
 		if (!cJSON_IsString(get(p, k)))
-			return bad(c, pb, "Invalid '%s': expected a string.",
+			return h_chk_bad(c, pb, "Invalid '%s': expected a string.",
 			    pb);
 		*tok += text_tokens(get(p, k)->valuestring);
 		return 0;
 	}
 	if (strcmp(t->valuestring, "input_image") == 0) {
-		if (given(p, "image_url") == NULL && given(p, "file_id") ==
+		if (h_given(p, "image_url") == NULL && h_given(p, "file_id") ==
 		    NULL)
-			return bad(c, at, "Invalid '%s': an input_image needs "
+			return h_chk_bad(c, at, "Invalid '%s': an input_image needs "
 			    "'image_url' or 'file_id'.", at);
 		if (opt_type(c, p, "image_url", cJSON_IsString,
 		    "a string") == -1)
@@ -143,7 +100,7 @@ check_part(struct chk *c, const cJSON *p, const char *at, int64_t *tok)
 }
 
 static int
-check_message(struct chk *c, const cJSON *it, const char *at, int64_t *tok)
+check_message(struct h_chk *c, const cJSON *it, const char *at, int64_t *tok)
 {
 	static const char *const roles[] = { "user", "assistant", "system",
 	    "developer" };
@@ -154,12 +111,12 @@ check_message(struct chk *c, const cJSON *it, const char *at, int64_t *tok)
 
 	snprintf(pb, sizeof(pb), "%s.role", at);
 	if (!cJSON_IsString(role))
-		return bad(c, pb, "Missing required parameter: '%s'.", pb);
+		return h_chk_bad(c, pb, "Missing required parameter: '%s'.", pb);
 	for (k = 0; k < sizeof(roles) / sizeof(roles[0]); k++)
 		if (strcmp(role->valuestring, roles[k]) == 0)
 			break;
 	if (k == sizeof(roles) / sizeof(roles[0]))
-		return bad(c, pb, "Invalid value for '%s': expected one of "
+		return h_chk_bad(c, pb, "Invalid value for '%s': expected one of "
 		    "user, assistant, system, developer.", pb);
 	snprintf(pb, sizeof(pb), "%s.content", at);
 	if (cJSON_IsString(ct)) {
@@ -167,7 +124,7 @@ check_message(struct chk *c, const cJSON *it, const char *at, int64_t *tok)
 		return 0;
 	}
 	if (!cJSON_IsArray(ct))
-		return bad(c, pb, "Invalid '%s': expected a string or an array "
+		return h_chk_bad(c, pb, "Invalid '%s': expected a string or an array "
 		    "of content parts.", pb);
 	cJSON_ArrayForEach(p, ct) {
 		snprintf(pb, sizeof(pb), "%s.content[%d]", at, j++);
@@ -179,7 +136,7 @@ check_message(struct chk *c, const cJSON *it, const char *at, int64_t *tok)
 
 /* Required string members of an item, named for the error. */
 static int
-need_strings(struct chk *c, const cJSON *it, const char *at,
+need_strings(struct h_chk *c, const cJSON *it, const char *at,
     const char *const *keys, size_t n, int64_t *tok)
 {
 	char	 pb[96];
@@ -188,7 +145,7 @@ need_strings(struct chk *c, const cJSON *it, const char *at,
 	for (k = 0; k < n; k++) {
 		snprintf(pb, sizeof(pb), "%s.%s", at, keys[k]);
 		if (!cJSON_IsString(get(it, keys[k])))
-			return bad(c, pb, "Missing required parameter: '%s' "
+			return h_chk_bad(c, pb, "Missing required parameter: '%s' "
 			    "(a string).", pb);
 		*tok += text_tokens(get(it, keys[k])->valuestring);
 	}
@@ -196,7 +153,7 @@ need_strings(struct chk *c, const cJSON *it, const char *at,
 }
 
 static int
-check_item(struct chk *c, const cJSON *it, int i, int64_t *tok)
+check_item(struct h_chk *c, const cJSON *it, int i, int64_t *tok)
 {
 	static const char *const call[] = { "call_id", "name", "arguments" };
 	static const char *const out[] = { "call_id" };
@@ -206,11 +163,11 @@ check_item(struct chk *c, const cJSON *it, int i, int64_t *tok)
 
 	snprintf(at, sizeof(at), "input[%d]", i);
 	if (!cJSON_IsObject(it))
-		return bad(c, at, "Invalid '%s': expected an object.", at);
+		return h_chk_bad(c, at, "Invalid '%s': expected an object.", at);
 	*tok += 3;
 	if (t != NULL && !cJSON_IsString(t)) {
 		snprintf(pb, sizeof(pb), "%s.type", at);
-		return bad(c, pb, "Invalid type for '%s': expected a string.",
+		return h_chk_bad(c, pb, "Invalid type for '%s': expected a string.",
 		    pb);
 	}
 	if (t == NULL || strcmp(t->valuestring, "message") == 0)
@@ -229,7 +186,7 @@ check_item(struct chk *c, const cJSON *it, int i, int64_t *tok)
 			*tok += text_tokens(s);
 			cJSON_free(s);
 		} else if (!cJSON_IsArray(o))
-			return bad(c, pb, "Invalid '%s': expected a string or "
+			return h_chk_bad(c, pb, "Invalid '%s': expected a string or "
 			    "an array.", pb);
 		return 0;
 	}
@@ -242,24 +199,24 @@ check_item(struct chk *c, const cJSON *it, int i, int64_t *tok)
 }
 
 static int
-check_input(struct chk *c, const cJSON *o, int64_t *tok)
+check_input(struct h_chk *c, const cJSON *o, int64_t *tok)
 {
-	const cJSON	*in = given(o, "input"), *it;
+	const cJSON	*in = h_given(o, "input"), *it;
 	int		 i = 0;
 
 	if (in == NULL) {
-		if (given(o, "previous_response_id") != NULL ||
-		    given(o, "prompt") != NULL ||
-		    given(o, "conversation") != NULL)
+		if (h_given(o, "previous_response_id") != NULL ||
+		    h_given(o, "prompt") != NULL ||
+		    h_given(o, "conversation") != NULL)
 			return 0;
-		return bad(c, "input", "Missing required parameter: 'input'.");
+		return h_chk_bad(c, "input", "Missing required parameter: 'input'.");
 	}
 	if (cJSON_IsString(in)) {
 		*tok += 3 + text_tokens(in->valuestring);
 		return 0;
 	}
 	if (!cJSON_IsArray(in))
-		return bad(c, "input", "Invalid type for 'input': expected a "
+		return h_chk_bad(c, "input", "Invalid type for 'input': expected a "
 		    "string or an array of input items.");
 	cJSON_ArrayForEach(it, in)
 		if (check_item(c, it, i++, tok) == -1)
@@ -268,9 +225,9 @@ check_input(struct chk *c, const cJSON *o, int64_t *tok)
 }
 
 static int
-check_tools(struct chk *c, const cJSON *o, int64_t *tok)
+check_tools(struct h_chk *c, const cJSON *o, int64_t *tok)
 {
-	const cJSON	*tools = given(o, "tools"), *t, *n;
+	const cJSON	*tools = h_given(o, "tools"), *t, *n;
 	char		 pb[48];
 	char		*s;
 	int		 i = 0;
@@ -278,24 +235,24 @@ check_tools(struct chk *c, const cJSON *o, int64_t *tok)
 	if (tools == NULL)
 		return 0;
 	if (!cJSON_IsArray(tools))
-		return bad(c, "tools", "Invalid type for 'tools': expected an "
+		return h_chk_bad(c, "tools", "Invalid type for 'tools': expected an "
 		    "array.");
 	cJSON_ArrayForEach(t, tools) {
 		snprintf(pb, sizeof(pb), "tools[%d]", i);
 		if (!cJSON_IsObject(t) || !cJSON_IsString(get(t, "type")))
-			return bad(c, pb, "Invalid '%s': expected an object "
+			return h_chk_bad(c, pb, "Invalid '%s': expected an object "
 			    "with a string 'type'.", pb);
 		if (strcmp(get(t, "type")->valuestring, "function") == 0) {
 			n = get(t, "name");
 			snprintf(pb, sizeof(pb), "tools[%d].name", i);
 			if (!cJSON_IsString(n) || !name_ok(n->valuestring))
-				return bad(c, pb, "Invalid '%s': expected a "
+				return h_chk_bad(c, pb, "Invalid '%s': expected a "
 				    "string matching ^[a-zA-Z0-9_-]{1,64}$.",
 				    pb);
 			snprintf(pb, sizeof(pb), "tools[%d].parameters", i);
-			if (given(t, "parameters") != NULL &&
+			if (h_given(t, "parameters") != NULL &&
 			    !cJSON_IsObject(get(t, "parameters")))
-				return bad(c, pb, "Invalid type for '%s': "
+				return h_chk_bad(c, pb, "Invalid type for '%s': "
 				    "expected an object.", pb);
 		}
 		i++;
@@ -308,9 +265,9 @@ check_tools(struct chk *c, const cJSON *o, int64_t *tok)
 }
 
 static int
-check_tool_choice(struct chk *c, const cJSON *o)
+check_tool_choice(struct h_chk *c, const cJSON *o)
 {
-	const cJSON	*tc = given(o, "tool_choice"), *t;
+	const cJSON	*tc = h_given(o, "tool_choice"), *t;
 	const char	*s;
 
 	if (tc == NULL)
@@ -320,70 +277,70 @@ check_tool_choice(struct chk *c, const cJSON *o)
 		if (strcmp(s, "none") == 0 || strcmp(s, "auto") == 0 ||
 		    strcmp(s, "required") == 0)
 			return 0;
-		return bad(c, "tool_choice", "Invalid value for 'tool_choice':"
+		return h_chk_bad(c, "tool_choice", "Invalid value for 'tool_choice':"
 		    " expected none, auto, required or an object.");
 	}
 	t = get(tc, "type");
 	if (!cJSON_IsObject(tc) || !cJSON_IsString(t))
-		return bad(c, "tool_choice", "Invalid 'tool_choice': expected "
+		return h_chk_bad(c, "tool_choice", "Invalid 'tool_choice': expected "
 		    "a string or an object with a string 'type'.");
 	if (strcmp(t->valuestring, "function") == 0 &&
 	    !cJSON_IsString(get(tc, "name")))
-		return bad(c, "tool_choice.name", "Missing required parameter:"
+		return h_chk_bad(c, "tool_choice.name", "Missing required parameter:"
 		    " 'tool_choice.name'.");
 	return 0;
 }
 
 static int
-check_text(struct chk *c, const cJSON *o)
+check_text(struct h_chk *c, const cJSON *o)
 {
-	const cJSON	*text = given(o, "text"), *f, *t, *n;
+	const cJSON	*text = h_given(o, "text"), *f, *t, *n;
 
 	if (text == NULL)
 		return 0;
 	if (!cJSON_IsObject(text))
-		return bad(c, "text", "Invalid type for 'text': expected an "
+		return h_chk_bad(c, "text", "Invalid type for 'text': expected an "
 		    "object.");
-	if ((f = given(text, "format")) == NULL)
+	if ((f = h_given(text, "format")) == NULL)
 		return 0;
 	t = get(f, "type");
 	if (!cJSON_IsObject(f) || !cJSON_IsString(t) ||
 	    (strcmp(t->valuestring, "text") != 0 &&
 	    strcmp(t->valuestring, "json_object") != 0 &&
 	    strcmp(t->valuestring, "json_schema") != 0))
-		return bad(c, "text.format.type", "Invalid 'text.format': "
+		return h_chk_bad(c, "text.format.type", "Invalid 'text.format': "
 		    "expected type text, json_object or json_schema.");
 	if (strcmp(t->valuestring, "json_schema") != 0)
 		return 0;
 	n = get(f, "name");
 	if (!cJSON_IsString(n) || !name_ok(n->valuestring))
-		return bad(c, "text.format.name", "Invalid 'text.format.name':"
+		return h_chk_bad(c, "text.format.name", "Invalid 'text.format.name':"
 		    " expected a string matching ^[a-zA-Z0-9_-]{1,64}$.");
 	if (!cJSON_IsObject(get(f, "schema")))
-		return bad(c, "text.format.schema", "Missing required "
+		return h_chk_bad(c, "text.format.schema", "Missing required "
 		    "parameter: 'text.format.schema' (an object).");
 	return 0;
 }
 
 /* Metadata: at most 16 pairs, keys <= 64 and values <= 512 characters. */
 static int
-check_metadata(struct chk *c, const cJSON *o)
+check_metadata(struct h_chk *c, const cJSON *o)
 {
-	const cJSON	*md = given(o, "metadata"), *v;
+	const cJSON	*md = h_given(o, "metadata"), *v;
 	int		 n = 0;
 
 	if (md == NULL)
 		return 0;
 	if (!cJSON_IsObject(md))
-		return bad(c, "metadata", "Invalid type for 'metadata': "
+		return h_chk_bad(c, "metadata", "Invalid type for 'metadata': "
 		    "expected an object.");
 	cJSON_ArrayForEach(v, md) {
 		if (++n > 16)
-			return bad(c, "metadata", "Invalid 'metadata': at most "
+			return h_chk_bad(c, "metadata", "Invalid 'metadata': at most "
 			    "16 pairs.");
 		if (strlen(v->string) > 64 || !cJSON_IsString(v) ||
 		    strlen(v->valuestring) > 512)
-			return bad(c, "metadata", "Invalid 'metadata': keys "
+			return h_chk_bad(c, "metadata", "Invalid 'metadata': keys "
 			    "of at most 64 and string values of at most 512 "
 			    "characters.");
 	}
@@ -391,7 +348,7 @@ check_metadata(struct chk *c, const cJSON *o)
 }
 
 static int
-check_scalars(struct chk *c, const cJSON *o, struct rs_req *q)
+check_scalars(struct h_chk *c, const cJSON *o, struct rs_req *q)
 {
 	static const char *const bools[] = { "store", "parallel_tool_calls",
 	    "background" };
@@ -406,24 +363,24 @@ check_scalars(struct chk *c, const cJSON *o, struct rs_req *q)
 	    opt_type(c, o, "previous_response_id", cJSON_IsString,
 	    "a string") == -1 ||
 	    opt_type(c, o, "reasoning", cJSON_IsObject, "an object") == -1 ||
-	    opt_num(c, o, "temperature", 0, 2) == -1 ||
-	    opt_num(c, o, "top_p", 0, 1) == -1)
+	    h_opt_num(c, o, "temperature", 0, 2) == -1 ||
+	    h_opt_num(c, o, "top_p", 0, 1) == -1)
 		return -1;
 	q->stream = cJSON_IsTrue(get(o, "stream"));
-	if ((v = given(o, "stream_options")) != NULL) {
+	if ((v = h_given(o, "stream_options")) != NULL) {
 		if (!cJSON_IsObject(v))
-			return bad(c, "stream_options", "Invalid type for "
+			return h_chk_bad(c, "stream_options", "Invalid type for "
 			    "'stream_options': expected an object.");
 		if (!q->stream)
-			return bad(c, "stream_options", "The 'stream_options' "
+			return h_chk_bad(c, "stream_options", "The 'stream_options' "
 			    "parameter is only allowed when 'stream' is "
 			    "enabled.");
 	}
-	if ((v = given(o, "max_output_tokens")) != NULL) {
+	if ((v = h_given(o, "max_output_tokens")) != NULL) {
 		if (!cJSON_IsNumber(v) || v->valuedouble !=
 		    (double)(int64_t)v->valuedouble || v->valuedouble < 16 ||
 		    v->valuedouble > 10000000)
-			return bad(c, "max_output_tokens", "Invalid "
+			return h_chk_bad(c, "max_output_tokens", "Invalid "
 			    "'max_output_tokens': expected an integer between "
 			    "16 and 10000000.");
 		q->max_output = (int64_t)v->valuedouble;
@@ -435,27 +392,27 @@ int
 h_responses_check(const cJSON *o, struct rs_req *q, char *param,
     size_t psz, char *msg, size_t msz)
 {
-	struct chk	 c = { param, psz, msg, msz };
+	struct h_chk	 c = { param, psz, msg, msz };
 	const cJSON	*m;
 	int64_t		 tok = 3;
 
 	memset(q, 0, sizeof(*q));
 	param[0] = msg[0] = '\0';
 	if (!cJSON_IsObject(o))
-		return bad(&c, "", "The request body must be a JSON object.");
+		return h_chk_bad(&c, "", "The request body must be a JSON object.");
 	m = get(o, "model");
 	if (m == NULL || cJSON_IsNull(m))
-		return bad(&c, "model", "you must provide a model parameter");
+		return h_chk_bad(&c, "model", "you must provide a model parameter");
 	if (!cJSON_IsString(m) || m->valuestring[0] == '\0' ||
 	    strlen(m->valuestring) > 128)
-		return bad(&c, "model", "Invalid 'model': expected a non-empty "
+		return h_chk_bad(&c, "model", "Invalid 'model': expected a non-empty "
 		    "string of at most 128 characters.");
 	q->model = m->valuestring;
 	if (check_scalars(&c, o, q) == -1 || check_input(&c, o, &tok) == -1 ||
 	    check_tools(&c, o, &tok) == -1 || check_tool_choice(&c, o) == -1 ||
 	    check_text(&c, o) == -1 || check_metadata(&c, o) == -1)
 		return -1;
-	m = given(o, "instructions");
+	m = h_given(o, "instructions");
 	tok += m != NULL ? 3 + text_tokens(m->valuestring) : 0;
 	q->est_prompt = tok;
 	q->native_only = !rc_convertible(o, q->why_param,
