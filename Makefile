@@ -62,7 +62,8 @@ deps:
 	@tools/stack/deps.sh
 
 # Build, start MariaDB, the mock upstream, the workers and lighttpd.
-run: deps all
+run: deps
+	@$(MAKE) -s all
 	@tools/stack/run.sh
 
 unit: all
