@@ -170,8 +170,10 @@ static const struct cfg_key keys[] = {
 	  "request is refunded." },
 	{ .name = "reload_interval", .type = CFG_T_INT,
 	  FIELD(reload_interval), .def = "10", .min = 1, .max = 3600,
-	  .help = "Seconds between reloads of the settings kept in the "
-	  "database." },
+	  .help = "Upper bound on how long a change made in the database "
+	  "(keys, channels, prices, groups) may take to reach every worker. "
+	  "Today every request reads them afresh, so changes apply at "
+	  "once." },
 	{ .name = "housekeep_interval", .type = CFG_T_INT,
 	  FIELD(housekeep_interval), .def = "60", .min = 5, .max = 3600,
 	  .help = "Seconds between housekeeping runs (stale holds, expired "
