@@ -388,10 +388,6 @@ h_audio_speech(struct req *r)
 		e = ERR_UPSTREAM;
 	} else if (e == ERR_OK)
 		e = speech_upstream_error(x, &ecode);
-	if (e == ERR_CLIENT_GONE)
-		rl->stream_status = "client_gone";
 	speech_log(x, &sr);
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	return h_settle(rl, e, x->status, ecode);
 }

@@ -3,15 +3,9 @@
  *
  * Validates the fields the gateway must understand (model, messages,
  * stream, stream_options, n, max_tokens / max_completion_tokens) and
- * passes every other field through untouched.  Streams are relayed event
- * by event: each upstream SSE event is parsed, adjusted (usage, model
- * name) and written and flushed to the client before the next byte is
- * read from the upstream; the full response is never held in memory.
- *
- * Failover is relay_call's: while nothing has reached the client, a
- * connect failure, timeout, 401/403/408/429 or 5xx moves on to the next
- * channel.  A client-side upstream error (other 4xx) is passed through,
- * masked.
+ * passes every other field through untouched.  The call itself, the
+ * stream relayed event by event and the settlement are oa_relay.c's,
+ * shared with legacy completions.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,11 +14,10 @@
 
 #include "cfg.h"
 #include "handlers/handlers.h"
-#include "log.h"
+#include "handlers/oa_relay.h"
 #include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
-#include "sse.h"
 #include "tokens.h"
 
 struct chat_req {
@@ -33,20 +26,6 @@ struct chat_req {
 	int		 include_usage;
 	int64_t		 n;
 	int64_t		 max_tokens;	/* 0: not given */
-};
-
-struct chat_ctx {
-	struct req		*r;
-	struct relay		*rl;
-	const struct chat_req	*cr;
-	int			 status;
-	int			 started;	/* SSE headers sent */
-	int			 done;		/* [DONE] relayed */
-	int			 up_error;	/* upstream error event relayed */
-	int64_t			 last_write_ms;
-	struct buf		 body;		/* non-stream / error body */
-	struct sse_parser	 sp;
-	struct buf		 ev;		/* one outgoing event */
 };
 
 static const char *const roles[] = {
@@ -219,192 +198,13 @@ validate(struct req *r, cJSON *o, struct chat_req *cr, int64_t *prompt)
 	return 0;
 }
 
-static int
-write_event(struct chat_ctx *x, const char *data, size_t n)
-{
-	buf_reset(&x->ev);
-	if (sse_write(&x->ev, NULL, data, n) == -1)
-		return -1;
-	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
-	    req_flush(x->r) == -1)
-		return -1;
-	x->last_write_ms = req_elapsed_ms(x->r);
-	return 0;
-}
-
-/* One upstream SSE event: adjust and forward.  Non-zero aborts. */
-static int
-on_event(void *arg, const char *event, const char *data, size_t n)
-{
-	struct chat_ctx	*x = arg;
-	struct relay	*rl = x->rl;
-	cJSON		*o;
-	char		*s;
-	int		 rc;
-	int64_t		 t;
-
-	(void)event;
-	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
-		x->done = 1;
-		return write_event(x, data, n) == -1 ? 1 : 0;
-	}
-	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
-		return write_event(x, data, n) == -1 ? 1 : 0;
-	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
-		x->up_error = 1;
-		cJSON_Delete(o);
-		s = oa_error_masked(data, n);
-		rc = s != NULL ? write_event(x, s, strlen(s)) : 0;
-		cJSON_free(s);
-		return rc == -1 ? 1 : 0;
-	}
-	t = oa_chunk_output_tokens(o);
-	if (oa_chat_chunk(o, rl->mapped ? rl->model : NULL,
-	    x->cr->include_usage, &rl->usage, &rl->usage_upstream) ==
-	    OA_DROP) {
-		cJSON_Delete(o);
-		return 0;
-	}
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (s == NULL)
-		return 1;
-	rc = write_event(x, s, strlen(s));
-	cJSON_free(s);
-	if (rc == -1)
-		return 1;
-	rl->delivered_tokens += t;
-	rl->delivered = 1;
-	return 0;
-}
-
-static int
-on_status(void *arg, int status, const char *ctype)
-{
-	struct chat_ctx	*x = arg;
-
-	x->status = status;
-	if (!x->cr->stream || status != 200 ||
-	    strncmp(ctype, "text/event-stream", 17) != 0)
-		return 0;
-	x->r->sse = 1;
-	if (req_start(x->r, 200, "text/event-stream") == -1 ||
-	    req_flush(x->r) == -1)
-		return 1;
-	x->started = 1;
-	x->last_write_ms = req_elapsed_ms(x->r);
-	return 0;
-}
-
-/* Stream bytes once the SSE answer began (relay_call collects before). */
-static int
-on_data(void *arg, const char *p, size_t n)
-{
-	struct chat_ctx	*x = arg;
-
-	return sse_feed(&x->sp, p, n, on_event, x) != 0;
-}
-
-static int
-on_tick(void *arg)
-{
-	struct chat_ctx	*x = arg;
-	static const char ka[] = ": keep-alive\n\n";
-
-	if (req_peer_closed(x->r))
-		return 1;
-	if (x->started && req_elapsed_ms(x->r) - x->last_write_ms >=
-	    (int64_t)x->r->cfg->keepalive_interval * 1000) {
-		if (req_write(x->r, ka, sizeof(ka) - 1) == -1 ||
-		    req_flush(x->r) == -1)
-			return 1;
-		x->last_write_ms = req_elapsed_ms(x->r);
-	}
-	return 0;
-}
-
-/* The finished non-stream answer (or an upstream error answer). */
-static enum err
-finish_plain(struct chat_ctx *x, const char **ecode)
-{
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
-	cJSON		*o, *m;
-	char		*s;
-
-	if (x->status >= 400) {
-		s = oa_error_masked(x->body.p, x->body.len);
-		*ecode = "upstream_client_error";
-		if (s == NULL)
-			return ERR_UPSTREAM;
-		req_send_error_body(r, x->status, s, strlen(s));
-		cJSON_free(s);
-		return ERR_OK;
-	}
-	if (x->status != 200 || (o = cJSON_ParseWithLength(x->body.p,
-	    x->body.len)) == NULL || !cJSON_IsObject(o)) {
-		*ecode = "bad_upstream_response";
-		log_warn(r->rid, "channel %lld: unusable %d answer",
-		    (long long)rl->ch->id, x->status);
-		return ERR_UPSTREAM;
-	}
-	if (!oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
-	    &rl->usage))
-		rl->delivered_tokens = oa_response_output_tokens(o);
-	else
-		rl->usage_upstream = 1;
-	rl->delivered = 1;
-	if (rl->mapped && (m = cJSON_CreateString(rl->model)) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "model", m);
-	if (rl->mapped && (s = cJSON_PrintUnformatted(o)) != NULL) {
-		req_send_json(r, 200, s, strlen(s));
-		cJSON_free(s);
-	} else
-		req_send_json(r, 200, x->body.p, x->body.len);
-	cJSON_Delete(o);
-	return ERR_OK;
-}
-
-/* After a stream began: close it properly whatever happened. */
-static void
-end_stream(struct chat_ctx *x, enum err e, const char **ecode)
-{
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
-
-	if (r->client_gone || e == ERR_CLIENT_GONE) {
-		rl->stream_status = "client_gone";
-		*ecode = "client_gone";
-		return;
-	}
-	if (x->done) {
-		rl->stream_status = "ok";
-		return;
-	}
-	if (x->up_error) {
-		rl->stream_status = "upstream_error";
-		*ecode = "upstream_error";
-		return;
-	}
-	/* Upstream broke or stalled mid-stream: a final error event. */
-	rl->stream_status = e == ERR_TIMEOUT ? "upstream_timeout" :
-	    "upstream_broken";
-	*ecode = err_http(e == ERR_TIMEOUT ? ERR_TIMEOUT :
-	    ERR_UPSTREAM)->code;
-	req_send_error(r, e == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_UPSTREAM,
-	    e == ERR_TIMEOUT ? "The upstream provider stopped sending "
-	    "data." : "The upstream connection broke mid-stream.", NULL);
-}
-
 enum err
 h_chat_completions(struct req *r)
 {
 	struct chat_req	 cr;
-	struct chat_ctx	*x;
 	struct relay	*rl;
-	struct relay_call c;
+	struct oa_relay_opts opt;
 	cJSON		*o;
-	const char	*ecode = NULL;
 	int64_t		 prompt = 0, completion;
 	enum err	 e;
 
@@ -412,14 +212,8 @@ h_chat_completions(struct req *r)
 		return ERR_OK;
 	if (validate(r, o, &cr, &prompt) == -1)
 		return ERR_OK;
-	/*
-	 * Both live in the arena: their buffers are freed by arena_defer at
-	 * reset, after this function returned.
-	 */
-	if ((x = arena_alloc(r->a, sizeof(*x))) == NULL ||
-	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
+	if ((rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
 		return ERR_NOMEM;
-
 	completion = (cr.max_tokens > 0 ? cr.max_tokens :
 	    r->cfg->default_max_tokens) * cr.n;
 	if ((e = relay_prepare(rl, r, cr.model, cr.stream, prompt,
@@ -432,40 +226,11 @@ h_chat_completions(struct req *r)
 		}
 		return e;
 	}
-
-	x->r = r;
-	x->rl = rl;
-	x->cr = &cr;
-	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
-	buf_init(&x->ev, 16 * 1024 * 1024);
-	sse_init(&x->sp, 16 * 1024 * 1024);
-	arena_defer(r->a, buf_free, &x->body);
-	arena_defer(r->a, buf_free, &x->ev);
-
-	memset(&c, 0, sizeof(c));
-	c.path = "/v1/chat/completions";
-	c.json = o;
-	c.accept = cr.stream ? "text/event-stream" : "application/json";
-	c.on_status = on_status;
-	c.on_data = on_data;
-	c.on_tick = on_tick;
-	c.arg = x;
-	c.started = &x->started;
-	if (oa_chat_request(o, cr.model, cr.stream) == -1)
-		e = ERR_NOMEM;
-	else
-		e = relay_call(rl, &c, &x->body, &x->status);
-	sse_free(&x->sp);
-	if (x->started) {
-		end_stream(x, e, &ecode);
-		relay_settle(rl, 200, ecode);
-		return ERR_OK;
-	}
-	if (e == ERR_OK)
-		e = finish_plain(x, &ecode);
-	if (e == ERR_CLIENT_GONE)
-		rl->stream_status = "client_gone";
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	memset(&opt, 0, sizeof(opt));
+	opt.path = "/v1/chat/completions";
+	opt.stream = cr.stream;
+	opt.include_usage = cr.include_usage;
+	opt.chunk_tokens = oa_chunk_output_tokens;
+	opt.answer_tokens = oa_response_output_tokens;
+	return oa_relay_run(r, rl, o, &opt);
 }

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "handlers/handlers.h"
+#include "relay.h"
 #include "request.h"
 
 static void
@@ -130,4 +131,14 @@ h_opt_bool(struct h_chk *c, const cJSON *o, const char *k, int *out)
 	if (out != NULL)
 		*out = cJSON_IsTrue(v);
 	return 0;
+}
+
+enum err
+h_settle(struct relay *rl, enum err e, int status, const char *ecode)
+{
+	if (e == ERR_CLIENT_GONE)
+		rl->stream_status = "client_gone";
+	relay_settle(rl, e != ERR_OK ? err_http(e)->status : status,
+	    e != ERR_OK ? err_http(e)->code : ecode);
+	return e;
 }

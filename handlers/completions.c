@@ -11,37 +11,21 @@
  * the upstream usage.  Streams are text_completion chunks relayed one by
  * one, each flushed at once; usage is always requested upstream and the
  * usage-only chunk is dropped again when the client did not ask for it
- * (same rule as chat).  Failover, masking, keep-alives, client
- * disconnects and mid-stream failures behave as in chat.c.
+ * (same rule as chat).  The call, failover, masking, keep-alives, client
+ * disconnects and mid-stream failures are oa_relay.c's, shared with chat.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include "cfg.h"
 #include "handlers/completions.h"
 #include "handlers/handlers.h"
-#include "log.h"
+#include "handlers/oa_relay.h"
 #include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
-#include "sse.h"
 #include "tokens.h"
-
-struct cmp_ctx {
-	struct req		*r;
-	struct relay		*rl;
-	const struct cmp_req	*q;
-	int			 status;
-	int			 started;
-	int			 done;
-	int			 up_error;
-	int64_t			 last_write_ms;
-	struct buf		 body;
-	struct sse_parser	 sp;
-	struct buf		 ev;
-};
 
 static int
 is_int(const cJSON *v, double lo, double hi)
@@ -229,195 +213,14 @@ text_tokens(const cJSON *o)
 	return n;
 }
 
-static int
-write_event(struct cmp_ctx *x, const char *data, size_t n)
-{
-	buf_reset(&x->ev);
-	if (sse_write(&x->ev, NULL, data, n) == -1)
-		return -1;
-	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
-	    req_flush(x->r) == -1)
-		return -1;
-	x->last_write_ms = req_elapsed_ms(x->r);
-	return 0;
-}
-
-static int
-on_event(void *arg, const char *event, const char *data, size_t n)
-{
-	struct cmp_ctx	*x = arg;
-	struct relay	*rl = x->rl;
-	cJSON		*o;
-	char		*s;
-	int		 rc;
-	int64_t		 t;
-
-	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
-		x->done = 1;
-		return write_event(x, data, n) == -1 ? 1 : 0;
-	}
-	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
-		return write_event(x, data, n) == -1 ? 1 : 0;
-	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
-		x->up_error = 1;
-		cJSON_Delete(o);
-		s = oa_error_masked(data, n);
-		rc = s != NULL ? write_event(x, s, strlen(s)) : 0;
-		cJSON_free(s);
-		return rc == -1 ? 1 : 0;
-	}
-	t = text_tokens(o);
-	/* Same usage and model rules as a chat chunk. */
-	if (oa_chat_chunk(o, rl->mapped ? rl->model : NULL,
-	    x->q->include_usage, &rl->usage, &rl->usage_upstream) ==
-	    OA_DROP) {
-		cJSON_Delete(o);
-		return 0;
-	}
-	/*
-	 * "usage": null is there because the gateway asked for usage; a
-	 * client that did not gets the chunk as OpenAI sends it then,
-	 * without the key (CreateCompletionResponse has no null usage).
-	 */
-	if (!x->q->include_usage && cJSON_IsNull(
-	    cJSON_GetObjectItemCaseSensitive(o, "usage")))
-		cJSON_DeleteItemFromObjectCaseSensitive(o, "usage");
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (s == NULL)
-		return 1;
-	rc = write_event(x, s, strlen(s));
-	cJSON_free(s);
-	if (rc == -1)
-		return 1;
-	rl->delivered_tokens += t;
-	rl->delivered = 1;
-	return 0;
-}
-
-static int
-on_status(void *arg, int status, const char *ctype)
-{
-	struct cmp_ctx	*x = arg;
-
-	x->status = status;
-	if (!x->q->stream || status != 200 ||
-	    strncmp(ctype, "text/event-stream", 17) != 0)
-		return 0;
-	x->r->sse = 1;
-	if (req_start(x->r, 200, "text/event-stream") == -1 ||
-	    req_flush(x->r) == -1)
-		return 1;
-	x->started = 1;
-	x->last_write_ms = req_elapsed_ms(x->r);
-	return 0;
-}
-
-static int
-on_data(void *arg, const char *p, size_t n)
-{
-	struct cmp_ctx	*x = arg;
-
-	return sse_feed(&x->sp, p, n, on_event, x) != 0;
-}
-
-static int
-on_tick(void *arg)
-{
-	struct cmp_ctx	*x = arg;
-	static const char ka[] = ": keep-alive\n\n";
-
-	if (req_peer_closed(x->r))
-		return 1;
-	if (x->started && req_elapsed_ms(x->r) - x->last_write_ms >=
-	    (int64_t)x->r->cfg->keepalive_interval * 1000) {
-		if (req_write(x->r, ka, sizeof(ka) - 1) == -1 ||
-		    req_flush(x->r) == -1)
-			return 1;
-		x->last_write_ms = req_elapsed_ms(x->r);
-	}
-	return 0;
-}
-
-static enum err
-finish_plain(struct cmp_ctx *x, const char **ecode)
-{
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
-	cJSON		*o, *m;
-	char		*s;
-
-	if (x->status >= 400) {
-		s = oa_error_masked(x->body.p, x->body.len);
-		*ecode = "upstream_client_error";
-		if (s == NULL)
-			return ERR_UPSTREAM;
-		req_send_error_body(r, x->status, s, strlen(s));
-		cJSON_free(s);
-		return ERR_OK;
-	}
-	if (x->status != 200 || (o = cJSON_ParseWithLength(x->body.p,
-	    x->body.len)) == NULL || !cJSON_IsObject(o)) {
-		*ecode = "bad_upstream_response";
-		log_warn(r->rid, "channel %lld: unusable %d answer",
-		    (long long)rl->ch->id, x->status);
-		return ERR_UPSTREAM;
-	}
-	if (!oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
-	    &rl->usage))
-		rl->delivered_tokens = text_tokens(o);
-	else
-		rl->usage_upstream = 1;
-	rl->delivered = 1;
-	if (rl->mapped && (m = cJSON_CreateString(rl->model)) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "model", m);
-	if (rl->mapped && (s = cJSON_PrintUnformatted(o)) != NULL) {
-		req_send_json(r, 200, s, strlen(s));
-		cJSON_free(s);
-	} else
-		req_send_json(r, 200, x->body.p, x->body.len);
-	cJSON_Delete(o);
-	return ERR_OK;
-}
-
-static void
-end_stream(struct cmp_ctx *x, enum err e, const char **ecode)
-{
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
-
-	if (r->client_gone || e == ERR_CLIENT_GONE) {
-		rl->stream_status = "client_gone";
-		*ecode = "client_gone";
-		return;
-	}
-	if (x->done) {
-		rl->stream_status = "ok";
-		return;
-	}
-	if (x->up_error) {
-		rl->stream_status = "upstream_error";
-		*ecode = "upstream_error";
-		return;
-	}
-	rl->stream_status = e == ERR_TIMEOUT ? "upstream_timeout" :
-	    "upstream_broken";
-	*ecode = err_http(e == ERR_TIMEOUT ? ERR_TIMEOUT :
-	    ERR_UPSTREAM)->code;
-	req_send_error(r, e == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_UPSTREAM,
-	    e == ERR_TIMEOUT ? "The upstream provider stopped sending "
-	    "data." : "The upstream connection broke mid-stream.", NULL);
-}
-
 enum err
 h_completions_create(struct req *r)
 {
 	struct cmp_req	 q;
-	struct cmp_ctx	*x;
 	struct relay	*rl;
-	struct relay_call c;
+	struct oa_relay_opts opt;
 	cJSON		*o;
-	const char	*ecode = NULL, *model;
+	const char	*model;
 	char		 param[64], msg[512];
 	int64_t		 per;
 	enum err	 e;
@@ -429,7 +232,6 @@ h_completions_create(struct req *r)
 		return h_bad_field(r, param[0] != '\0' ? param : NULL, "%s",
 		    msg);
 	if ((model = arena_strdup(r->a, q.model)) == NULL ||
-	    (x = arena_alloc(r->a, sizeof(*x))) == NULL ||
 	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
 		return ERR_NOMEM;
 	per = q.best_of > q.n ? q.best_of : q.n;
@@ -445,40 +247,12 @@ h_completions_create(struct req *r)
 		return e;
 	}
 
-	x->r = r;
-	x->rl = rl;
-	x->q = &q;
-	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
-	buf_init(&x->ev, 16 * 1024 * 1024);
-	sse_init(&x->sp, 16 * 1024 * 1024);
-	arena_defer(r->a, buf_free, &x->body);
-	arena_defer(r->a, buf_free, &x->ev);
-
-	memset(&c, 0, sizeof(c));
-	c.path = "/v1/completions";
-	c.json = o;
-	c.accept = q.stream ? "text/event-stream" : "application/json";
-	c.on_status = on_status;
-	c.on_data = on_data;
-	c.on_tick = on_tick;
-	c.arg = x;
-	c.started = &x->started;
-	/* oa_chat_request only touches model and stream_options. */
-	if (oa_chat_request(o, model, q.stream) == -1)
-		e = ERR_NOMEM;
-	else
-		e = relay_call(rl, &c, &x->body, &x->status);
-	sse_free(&x->sp);
-	if (x->started) {
-		end_stream(x, e, &ecode);
-		relay_settle(rl, 200, ecode);
-		return ERR_OK;
-	}
-	if (e == ERR_OK)
-		e = finish_plain(x, &ecode);
-	if (e == ERR_CLIENT_GONE)
-		rl->stream_status = "client_gone";
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	memset(&opt, 0, sizeof(opt));
+	opt.path = "/v1/completions";
+	opt.stream = q.stream;
+	opt.include_usage = q.include_usage;
+	opt.strip_null_usage = 1;
+	opt.chunk_tokens = text_tokens;
+	opt.answer_tokens = text_tokens;
+	return oa_relay_run(r, rl, o, &opt);
 }

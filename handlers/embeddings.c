@@ -83,6 +83,24 @@ h_relay_refused(struct req *r, enum err e, const char *model)
 	return ERR_OK;
 }
 
+int
+h_upstream_ok(struct req *r, enum err *e, int status, const struct buf *resp,
+    const char **ecode)
+{
+	if (*e != ERR_OK)
+		return 0;
+	if (status >= 400) {
+		*ecode = "upstream_client_error";
+		*e = h_pass_upstream_error(r, status, resp->p, resp->len);
+		return 0;
+	}
+	if (status != 200) {
+		*e = ERR_UPSTREAM;
+		return 0;
+	}
+	return 1;
+}
+
 enum err
 h_pass_upstream_error(struct req *r, int status, const char *body, size_t n)
 {
@@ -538,16 +556,7 @@ h_embeddings(struct req *r)
 		e = ERR_NOMEM;
 	else
 		e = relay_call(rl, &c, resp, &status);
-	if (e == ERR_OK && status >= 400) {
-		ecode = "upstream_client_error";
-		e = h_pass_upstream_error(r, status, resp->p, resp->len);
-	} else if (e == ERR_OK && status != 200)
-		e = ERR_UPSTREAM;
-	else if (e == ERR_OK)
+	if (h_upstream_ok(r, &e, status, resp, &ecode))
 		e = emb_answer(r, rl, &er, resp);
-	if (e == ERR_CLIENT_GONE)
-		rl->stream_status = "client_gone";
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	return h_settle(rl, e, status, ecode);
 }

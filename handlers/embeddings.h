@@ -18,6 +18,7 @@
 #include "err.h"
 
 struct cJSON;
+struct buf;
 struct req;
 
 /* One validation failure: the 400's param and message. */
@@ -147,5 +148,13 @@ enum err h_relay_refused(struct req *r, enum err e, const char *model);
  */
 enum err h_pass_upstream_error(struct req *r, int status, const char *body,
 	    size_t n);
+/*
+ * Classifies the outcome of a JSON relay_call: 1 when it is a 200 whose
+ * body the caller renders; else 0 with *e set: the upstream's 4xx passed
+ * through (ERR_OK, *ecode "upstream_client_error"), ERR_UPSTREAM for any
+ * other status, or the call's own error left as it was.
+ */
+int	 h_upstream_ok(struct req *r, enum err *e, int status,
+	    const struct buf *resp, const char **ecode);
 
 #endif

@@ -66,6 +66,14 @@ int		 h_opt_num(struct h_chk *c, const struct cJSON *o,
 /* Optional boolean into *out (may be NULL); 0 or -1. */
 int		 h_opt_bool(struct h_chk *c, const struct cJSON *o,
 		    const char *k, int *out);
+struct relay;
+/*
+ * Settles rl for a call that ended with e (its error status and code are
+ * logged) or, when e is ERR_OK, with HTTP status and ecode (NULL on
+ * success).  Returns e, so a handler can end with it.
+ */
+enum err	 h_settle(struct relay *rl, enum err e, int status,
+		    const char *ecode);
 /* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */
 enum err	 h_send_cjson(struct req *r, int status, struct cJSON *o);
 

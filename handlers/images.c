@@ -877,14 +877,9 @@ run(struct req *r, struct img_req *q, cJSON *json)
 	}
 	if (e == ERR_OK)
 		e = finish(x, &ecode);
-	if (e != ERR_OK) {
+	if (e != ERR_OK)
 		rl->charge_set = 0;
-		if (e == ERR_CLIENT_GONE)
-			rl->stream_status = "client_gone";
-	}
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	return h_settle(rl, e, x->status, ecode);
 }
 
 /* Model: given or the endpoint's default; picks the rules. */

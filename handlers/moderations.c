@@ -333,16 +333,7 @@ h_moderations(struct req *r)
 	c.json = o;
 	c.accept = "application/json";
 	e = relay_call(rl, &c, resp, &status);
-	if (e == ERR_OK && status >= 400) {
-		ecode = "upstream_client_error";
-		e = h_pass_upstream_error(r, status, resp->p, resp->len);
-	} else if (e == ERR_OK && status != 200)
-		e = ERR_UPSTREAM;
-	else if (e == ERR_OK)
+	if (h_upstream_ok(r, &e, status, resp, &ecode))
 		e = mod_answer(r, rl, &mr, resp);
-	if (e == ERR_CLIENT_GONE)
-		rl->stream_status = "client_gone";
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	return h_settle(rl, e, status, ecode);
 }

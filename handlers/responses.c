@@ -509,9 +509,5 @@ h_responses_create(struct req *r)
 		rc_stream_free(&x->cs);
 	if (e == ERR_OK)
 		e = finish_plain(x, &ecode);
-	if (e == ERR_CLIENT_GONE)
-		rl->stream_status = "client_gone";
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : x->status,
-	    e != ERR_OK ? err_http(e)->code : ecode);
-	return e;
+	return h_settle(rl, e, x->status, ecode);
 }

@@ -471,9 +471,7 @@ create_failed(struct relay *rl, enum err e, int status, const char *code)
 	rl->charge = 0;
 	rl->units = 0;
 	rl->unit_name = "request";
-	relay_settle(rl, e != ERR_OK ? err_http(e)->status : status,
-	    e != ERR_OK ? err_http(e)->code : code);
-	return e;
+	return h_settle(rl, e, status, code);
 }
 
 /*

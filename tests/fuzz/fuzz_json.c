@@ -34,7 +34,7 @@
  * request calls are stubbed below with abort(), which proves that no
  * validator touches them.
  *
- * fuzz-sources: handlers/embeddings.c handlers/moderations.c handlers/rerank.c handlers/responses_check.c handlers/completions.c handlers/common.c app/tokens.c app/arena.c app/buf.c app/err.c app/log.c app/sse.c app/providers/openai.c app/providers/cohere.c app/providers/responses_chat.c app/providers/responses_stream.c
+ * fuzz-sources: handlers/embeddings.c handlers/moderations.c handlers/rerank.c handlers/responses_check.c handlers/completions.c handlers/oa_relay.c handlers/common.c app/tokens.c app/arena.c app/buf.c app/err.c app/log.c app/sse.c app/providers/openai.c app/providers/cohere.c app/providers/responses_chat.c app/providers/responses_stream.c
  * fuzz-libs: -lcjson -lb64 -lm
  */
 #define _GNU_SOURCE	/* memmem */

@@ -1,0 +1,272 @@
+/*
+ * oa_relay.c: the OpenAI-style answer relay shared by chat completions
+ * and legacy completions (oa_relay.h).
+ *
+ * Streams: each upstream SSE event is parsed, adjusted (usage, model
+ * name) and written and flushed to the client before the next byte is
+ * read from the upstream; the full response is never held.  While the
+ * upstream is silent, keep-alive comments go out every keepalive_interval
+ * and the client's connection is watched so a disconnect aborts the
+ * upstream.  A stream that breaks or stalls ends with a final error event
+ * (API.md 5).  Failover is relay_call's, before the first byte only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg.h"
+#include "handlers/handlers.h"
+#include "handlers/oa_relay.h"
+#include "log.h"
+#include "providers/openai.h"
+#include "relay.h"
+#include "request.h"
+#include "sse.h"
+
+struct oa_ctx {
+	struct req			*r;
+	struct relay			*rl;
+	const struct oa_relay_opts	*opt;
+	int				 status;
+	int				 started;	/* SSE headers sent */
+	int				 done;		/* [DONE] relayed */
+	int				 up_error;	/* upstream error event */
+	int64_t				 last_write_ms;
+	struct buf			 body;		/* non-stream answer */
+	struct sse_parser		 sp;
+	struct buf			 ev;		/* one outgoing event */
+};
+
+static int
+write_event(struct oa_ctx *x, const char *data, size_t n)
+{
+	buf_reset(&x->ev);
+	if (sse_write(&x->ev, NULL, data, n) == -1)
+		return -1;
+	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
+	    req_flush(x->r) == -1)
+		return -1;
+	x->last_write_ms = req_elapsed_ms(x->r);
+	return 0;
+}
+
+/* One upstream SSE event: adjust and forward.  Non-zero aborts. */
+static int
+on_event(void *arg, const char *event, const char *data, size_t n)
+{
+	struct oa_ctx	*x = arg;
+	struct relay	*rl = x->rl;
+	cJSON		*o;
+	char		*s;
+	int		 rc;
+	int64_t		 t;
+
+	(void)event;
+	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		x->done = 1;
+		return write_event(x, data, n) == -1 ? 1 : 0;
+	}
+	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
+		return write_event(x, data, n) == -1 ? 1 : 0;
+	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
+		x->up_error = 1;
+		cJSON_Delete(o);
+		s = oa_error_masked(data, n);
+		rc = s != NULL ? write_event(x, s, strlen(s)) : 0;
+		cJSON_free(s);
+		return rc == -1 ? 1 : 0;
+	}
+	t = x->opt->chunk_tokens(o);
+	if (oa_chat_chunk(o, rl->mapped ? rl->model : NULL,
+	    x->opt->include_usage, &rl->usage, &rl->usage_upstream) ==
+	    OA_DROP) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	/*
+	 * "usage": null is there because the gateway asked for usage; where
+	 * the schema has no null usage (legacy completions) a client that
+	 * did not ask gets the chunk as OpenAI sends it then, without it.
+	 */
+	if (x->opt->strip_null_usage && !x->opt->include_usage &&
+	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "usage")))
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "usage");
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		return 1;
+	rc = write_event(x, s, strlen(s));
+	cJSON_free(s);
+	if (rc == -1)
+		return 1;
+	rl->delivered_tokens += t;
+	rl->delivered = 1;
+	return 0;
+}
+
+static int
+on_status(void *arg, int status, const char *ctype)
+{
+	struct oa_ctx	*x = arg;
+
+	x->status = status;
+	if (!x->opt->stream || status != 200 ||
+	    strncmp(ctype, "text/event-stream", 17) != 0)
+		return 0;
+	x->r->sse = 1;
+	if (req_start(x->r, 200, "text/event-stream") == -1 ||
+	    req_flush(x->r) == -1)
+		return 1;
+	x->started = 1;
+	x->last_write_ms = req_elapsed_ms(x->r);
+	return 0;
+}
+
+/* Stream bytes once the SSE answer began (relay_call collects before). */
+static int
+on_data(void *arg, const char *p, size_t n)
+{
+	struct oa_ctx	*x = arg;
+
+	return sse_feed(&x->sp, p, n, on_event, x) != 0;
+}
+
+static int
+on_tick(void *arg)
+{
+	struct oa_ctx	*x = arg;
+	static const char ka[] = ": keep-alive\n\n";
+
+	if (req_peer_closed(x->r))
+		return 1;
+	if (x->started && req_elapsed_ms(x->r) - x->last_write_ms >=
+	    (int64_t)x->r->cfg->keepalive_interval * 1000) {
+		if (req_write(x->r, ka, sizeof(ka) - 1) == -1 ||
+		    req_flush(x->r) == -1)
+			return 1;
+		x->last_write_ms = req_elapsed_ms(x->r);
+	}
+	return 0;
+}
+
+/* The finished non-stream answer (or an upstream error answer). */
+static enum err
+finish_plain(struct oa_ctx *x, const char **ecode)
+{
+	struct relay	*rl = x->rl;
+	struct req	*r = x->r;
+	cJSON		*o, *m;
+	char		*s;
+
+	if (x->status >= 400) {
+		s = oa_error_masked(x->body.p, x->body.len);
+		*ecode = "upstream_client_error";
+		if (s == NULL)
+			return ERR_UPSTREAM;
+		req_send_error_body(r, x->status, s, strlen(s));
+		cJSON_free(s);
+		return ERR_OK;
+	}
+	if (x->status != 200 || (o = cJSON_ParseWithLength(x->body.p,
+	    x->body.len)) == NULL || !cJSON_IsObject(o)) {
+		*ecode = "bad_upstream_response";
+		log_warn(r->rid, "channel %lld: unusable %d answer",
+		    (long long)rl->ch->id, x->status);
+		return ERR_UPSTREAM;
+	}
+	if (!oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
+	    &rl->usage))
+		rl->delivered_tokens = x->opt->answer_tokens(o);
+	else
+		rl->usage_upstream = 1;
+	rl->delivered = 1;
+	if (rl->mapped && (m = cJSON_CreateString(rl->model)) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(o, "model", m);
+	if (rl->mapped && (s = cJSON_PrintUnformatted(o)) != NULL) {
+		req_send_json(r, 200, s, strlen(s));
+		cJSON_free(s);
+	} else
+		req_send_json(r, 200, x->body.p, x->body.len);
+	cJSON_Delete(o);
+	return ERR_OK;
+}
+
+/* After a stream began: close it properly whatever happened. */
+static void
+end_stream(struct oa_ctx *x, enum err e, const char **ecode)
+{
+	struct relay	*rl = x->rl;
+	struct req	*r = x->r;
+	enum err	 why = e == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_UPSTREAM;
+
+	if (r->client_gone || e == ERR_CLIENT_GONE) {
+		rl->stream_status = "client_gone";
+		*ecode = "client_gone";
+		return;
+	}
+	if (x->done) {
+		rl->stream_status = "ok";
+		return;
+	}
+	if (x->up_error) {
+		rl->stream_status = "upstream_error";
+		*ecode = "upstream_error";
+		return;
+	}
+	/* Upstream broke or stalled mid-stream: a final error event. */
+	rl->stream_status = why == ERR_TIMEOUT ? "upstream_timeout" :
+	    "upstream_broken";
+	*ecode = err_http(why)->code;
+	req_send_error(r, why, why == ERR_TIMEOUT ? "The upstream provider "
+	    "stopped sending data." : "The upstream connection broke "
+	    "mid-stream.", NULL);
+}
+
+enum err
+oa_relay_run(struct req *r, struct relay *rl, cJSON *o,
+    const struct oa_relay_opts *opt)
+{
+	struct oa_ctx	*x;
+	struct relay_call c;
+	const char	*ecode = NULL;
+	enum err	 e;
+
+	/* In the arena: its buffers are freed at reset, after we return. */
+	if ((x = arena_alloc(r->a, sizeof(*x))) == NULL)
+		e = ERR_NOMEM;
+	else {
+		x->r = r;
+		x->rl = rl;
+		x->opt = opt;
+		buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
+		buf_init(&x->ev, 16 * 1024 * 1024);
+		sse_init(&x->sp, 16 * 1024 * 1024);
+		arena_defer(r->a, buf_free, &x->body);
+		arena_defer(r->a, buf_free, &x->ev);
+
+		memset(&c, 0, sizeof(c));
+		c.path = opt->path;
+		c.json = o;
+		c.accept = opt->stream ? "text/event-stream" :
+		    "application/json";
+		c.on_status = on_status;
+		c.on_data = on_data;
+		c.on_tick = on_tick;
+		c.arg = x;
+		c.started = &x->started;
+		if (oa_chat_request(o, rl->model, opt->stream) == -1)
+			e = ERR_NOMEM;
+		else
+			e = relay_call(rl, &c, &x->body, &x->status);
+		sse_free(&x->sp);
+		if (x->started) {
+			end_stream(x, e, &ecode);
+			relay_settle(rl, 200, ecode);
+			return ERR_OK;
+		}
+		if (e == ERR_OK)
+			e = finish_plain(x, &ecode);
+	}
+	return h_settle(rl, e, x != NULL ? x->status : 0, ecode);
+}
