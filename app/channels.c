@@ -8,6 +8,7 @@
  * table is full or unmapped the breaker simply allows (it protects
  * latency; it must not take traffic down).
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,8 @@
 #include "cfg.h"
 #include "channels.h"
 #include "db.h"
+#include "providers/anthropic.h"
+#include "providers/gemini.h"
 #include "sec.h"
 #include "shm.h"
 #include "upstream.h"
@@ -214,6 +217,56 @@ chan_url(struct arena *a, const char *base, const char *path)
 	return arena_printf(a, "%.*s%s", (int)n, base, path);
 }
 
+/* A string member of the channel's other JSON, in a; NULL when none. */
+static char *
+other_string(struct arena *a, const struct channel *ch, const char *k)
+{
+	cJSON	*o, *v;
+	char	*s = NULL;
+
+	if (ch->other == NULL || ch->other[0] == '\0' ||
+	    (o = cJSON_Parse(ch->other)) == NULL)
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(o, k);
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0')
+		s = arena_strdup(a, v->valuestring);
+	cJSON_Delete(o);
+	return s;
+}
+
+/* 1 when s is safe in a URL path segment as it is. */
+static int
+segment_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("._-", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+char *
+chan_call_url(struct arena *a, const struct channel *ch, const char *model,
+    const char *path)
+{
+	const char	*ver, *rest = path;
+	size_t		 n = strlen(ch->base_url);
+
+	if (strcmp(ch->type, "azure") != 0)
+		return chan_url(a, ch->base_url, path);
+	/* Azure OpenAI: the deployment (= model) is in the path. */
+	if (!segment_ok(model))
+		return NULL;
+	if ((ver = other_string(a, ch, "api_version")) == NULL)
+		ver = CHAN_AZURE_API_VERSION;
+	if (strncmp(rest, "/v1/", 4) == 0)
+		rest += 3;
+	while (n > 0 && ch->base_url[n - 1] == '/')
+		n--;
+	return arena_printf(a, "%.*s/openai/deployments/%s%s%capi-version=%s",
+	    (int)n, ch->base_url, model, rest, strchr(rest, '?') != NULL ?
+	    '&' : '?', ver);
+}
+
 char *
 chan_auth_header(struct arena *a, const char *type, const char *key)
 {
@@ -226,28 +279,79 @@ chan_auth_header(struct arena *a, const char *type, const char *key)
 	return arena_printf(a, "Authorization: Bearer %s", key);
 }
 
-/* {"model":M,"max_tokens":1,"messages":[{"role":"user","content":"ping"}]} */
+/*
+ * The probe's path and body for the channel's type: a one-token chat
+ * ("ping") in the provider's own dialect.
+ */
 static char *
-probe_body(struct arena *a, const char *model)
+probe_body(struct arena *a, const struct channel *ch, const char *model,
+    const char **path)
 {
-	cJSON	*o, *m, *msg;
+	cJSON	*o, *m, *msg, *g;
 	char	*s, *out = NULL;
+	char	 p[512];
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddNumberToObject(o, "max_tokens", 1);
-	m = cJSON_AddArrayToObject(o, "messages");
-	if (m != NULL && (msg = cJSON_CreateObject()) != NULL) {
-		cJSON_AddStringToObject(msg, "role", "user");
-		cJSON_AddStringToObject(msg, "content", "ping");
-		cJSON_AddItemToArray(m, msg);
+	*path = "/v1/chat/completions";
+	if (strcmp(ch->type, "gemini") == 0) {
+		m = cJSON_AddArrayToObject(o, "contents");
+		if (m != NULL && (msg = cJSON_CreateObject()) != NULL) {
+			cJSON_AddItemToArray(m, msg);
+			cJSON_AddStringToObject(msg, "role", "user");
+			g = cJSON_AddArrayToObject(msg, "parts");
+			if (g != NULL && (m = cJSON_CreateObject()) != NULL) {
+				cJSON_AddStringToObject(m, "text", "ping");
+				cJSON_AddItemToArray(g, m);
+			}
+		}
+		if ((g = cJSON_AddObjectToObject(o, "generationConfig")) !=
+		    NULL)
+			cJSON_AddNumberToObject(g, "maxOutputTokens", 1);
+		*path = gm_up_path(p, sizeof(p), model, 0, 0) == 0 ?
+		    arena_strdup(a, p) : NULL;
+	} else if (strcmp(ch->type, "cohere") == 0) {
+		cJSON_AddStringToObject(o, "model", model);
+		cJSON_AddStringToObject(o, "query", "ping");
+		if ((m = cJSON_AddArrayToObject(o, "documents")) != NULL)
+			cJSON_AddItemToArray(m, cJSON_CreateString("ping"));
+		*path = "/v2/rerank";
+	} else {
+		/* OpenAI chat; also a valid Anthropic Messages request. */
+		cJSON_AddStringToObject(o, "model", model);
+		cJSON_AddNumberToObject(o, "max_tokens", 1);
+		m = cJSON_AddArrayToObject(o, "messages");
+		if (m != NULL && (msg = cJSON_CreateObject()) != NULL) {
+			cJSON_AddStringToObject(msg, "role", "user");
+			cJSON_AddStringToObject(msg, "content", "ping");
+			cJSON_AddItemToArray(m, msg);
+		}
+		if (strcmp(ch->type, "anthropic") == 0)
+			*path = "/v1/messages";
 	}
-	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
+	if (*path != NULL && (s = cJSON_PrintUnformatted(o)) != NULL) {
 		out = arena_strdup(a, s);
 		cJSON_free(s);
 	}
 	cJSON_Delete(o);
+	return out;
+}
+
+/* model after the channel's model_mapping (as requests see it). */
+static const char *
+mapped(struct arena *a, const struct channel *ch, const char *model)
+{
+	cJSON		*m, *v;
+	const char	*out = model;
+
+	if (ch->model_mapping == NULL || ch->model_mapping[0] == '\0' ||
+	    (m = cJSON_Parse(ch->model_mapping)) == NULL)
+		return model;
+	v = cJSON_GetObjectItemCaseSensitive(m, model);
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0' &&
+	    (out = arena_strdup(a, v->valuestring)) == NULL)
+		out = model;
+	cJSON_Delete(m);
 	return out;
 }
 
@@ -266,16 +370,13 @@ chan_probe(struct up_conn *u, struct arena *a, const unsigned char *secret,
 	struct up_call	 c;
 	struct up_result res;
 	struct buf	 key;
-	const char	*hdr[2], *model = test_model;
+	const char	*hdr[3], *model = test_model, *path = NULL;
 	char		*body, *comma;
+	size_t		 nh = 2;
 	enum err	 e;
 
 	*status = 0;
 	*ms = 0;
-	/* Only OpenAI-speaking types have a probe until their adapters. */
-	if (strcmp(ch->type, "openai") != 0 &&
-	    strcmp(ch->type, "openai-compatible") != 0)
-		return ERR_BAD_REQUEST;
 	if (model == NULL || *model == '\0') {
 		model = arena_strdup(a, ch->models);
 		if (model != NULL && (comma = strchr(model, ',')) != NULL)
@@ -290,11 +391,14 @@ chan_probe(struct up_conn *u, struct arena *a, const unsigned char *secret,
 	hdr[0] = "Content-Type: application/json";
 	hdr[1] = chan_auth_header(a, ch->type, buf_cstr(&key));
 	buf_free(&key);
-	body = probe_body(a, model);
+	model = mapped(a, ch, model);
+	if (strcmp(ch->type, "anthropic") == 0)
+		hdr[nh++] = "anthropic-version: " AN_VERSION;
+	body = probe_body(a, ch, model, &path);
 	memset(&c, 0, sizeof(c));
-	c.url = chan_url(a, ch->base_url, "/v1/chat/completions");
+	c.url = path != NULL ? chan_call_url(a, ch, model, path) : NULL;
 	c.headers = hdr;
-	c.nheaders = 2;
+	c.nheaders = nh;
 	c.body = body;
 	c.body_len = body != NULL ? strlen(body) : 0;
 	c.on_data = probe_sink;

@@ -40,14 +40,26 @@ struct up_conn;
 
 /* base (trailing '/' dropped) joined with path, in a; NULL on cap. */
 char	*chan_url(struct arena *a, const char *base, const char *path);
+/* api-version of an azure channel whose other JSON names none. */
+#define CHAN_AZURE_API_VERSION	"2024-10-21"
+/*
+ * The URL of path (an OpenAI-style "/v1/..." path, or a provider's own)
+ * on channel ch for model (after mapping): base_url + path, except for
+ * azure: base_url + "/openai/deployments/<model>" + path without "/v1"
+ * + "?api-version=" (other.api_version or the default).  In a; NULL on
+ * cap or a model name unfit for a URL.
+ */
+char	*chan_call_url(struct arena *a, const struct channel *ch,
+	    const char *model, const char *path);
 /* The credential header line for a channel type ("api-key: ..." for
  * azure, "x-api-key" anthropic, "x-goog-api-key" gemini, else Bearer). */
 char	*chan_auth_header(struct arena *a, const char *type, const char *key);
 /*
  * Probes channel ch (credential opened with secret): a one-token chat
- * request for test_model ("" = the channel's first model).  Sets *status
- * (HTTP, 0 when none) and *ms.  ERR_OK when it answered 200; ERR_UPSTREAM,
- * ERR_TIMEOUT, or ERR_BAD_REQUEST when the type cannot be probed yet.
+ * request for test_model ("" = the channel's first model) in the type's
+ * own dialect (a one-document rerank for cohere).  Sets *status (HTTP, 0
+ * when none) and *ms.  ERR_OK when it answered 200; ERR_UPSTREAM,
+ * ERR_TIMEOUT, or ERR_BAD_REQUEST when the credential does not open.
  */
 enum err chan_probe(struct up_conn *u, struct arena *a,
 	    const unsigned char *secret, const struct channel *ch,

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "request.h"
+#include "router.h"
 #include "shm.h"
 
 #define RL_STRIPES	64
@@ -263,6 +264,13 @@ rl_send_429(struct req *r)
 		reset = now + 1;
 	snprintf(ra, sizeof(ra), "%lld", (long long)(reset - now));
 	req_add_header(r, "Retry-After", ra);
+	r->err_code = "rate_limit_exceeded";
+	if (router_dialect(r->route) != RD_OPENAI) {
+		snprintf(body, sizeof(body), "Rate limit reached for %s",
+		    r->key.group);
+		req_send_error_status(r, 429, body);
+		return;
+	}
 	/*
 	 * Exactly the body of the issue/API.md 3.  A group name that would
 	 * need JSON escaping falls back to the generic error writer.
@@ -270,7 +278,6 @@ rl_send_429(struct req *r)
 	n = snprintf(body, sizeof(body), "{\"error\":{\"message\":\"Rate limit "
 	    "reached for %s\",\"type\":\"rate_limit_error\",\"code\":"
 	    "\"rate_limit_exceeded\"}}", r->key.group);
-	r->err_code = "rate_limit_exceeded";
 	if (n > 0 && (size_t)n < sizeof(body) && json_plain(r->key.group))
 		req_send_json(r, 429, body, (size_t)n);
 	else

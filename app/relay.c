@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "adapt.h"
 #include "auth.h"
 #include "channels.h"
 #include "cfg.h"
@@ -157,7 +158,7 @@ relay_next_channel(struct relay *rl)
 char *
 relay_url(struct relay *rl, const char *path)
 {
-	return chan_url(rl->r->a, rl->ch->base_url, path);
+	return chan_call_url(rl->r->a, rl->ch, rl->up_model, path);
 }
 
 const char *
@@ -263,6 +264,21 @@ collect_tick(void *arg)
 	return req_peer_closed(k->r);
 }
 
+/* Sets the request's "model" to the channel's up_model. */
+static int
+set_model(struct relay *rl, cJSON *json)
+{
+	cJSON	*m;
+
+	if ((m = cJSON_CreateString(rl->up_model)) == NULL)
+		return -1;
+	if (cJSON_GetObjectItemCaseSensitive(json, "model") != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(json, "model", m);
+	else
+		cJSON_AddItemToObject(json, "model", m);
+	return 0;
+}
+
 static enum err
 call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
     struct up_result *res)
@@ -270,22 +286,33 @@ call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
 	struct req	*r = rl->r;
 	struct up_call	 u;
 	struct collect	 k;
-	cJSON		*m;
-	const char	*hdr[3];
+	struct adapt	 ad;
+	enum adapt_kind	 kind;
+	const char	*hdr[10], *path = c->path;
 	char		*json = NULL;
-	size_t		 nh = 0;
+	size_t		 nh = 0, i;
 	enum err	 e;
 
 	memset(&u, 0, sizeof(u));
-	if (c->json != NULL) {
-		if ((m = cJSON_CreateString(rl->up_model)) == NULL)
-			return ERR_NOMEM;
-		if (cJSON_GetObjectItemCaseSensitive(c->json, "model") != NULL)
-			cJSON_ReplaceItemInObjectCaseSensitive(c->json,
-			    "model", m);
-		else
-			cJSON_AddItemToObject(c->json, "model", m);
-		if ((json = cJSON_PrintUnformatted(c->json)) == NULL)
+	buf_reset(resp);
+	kind = c->json != NULL ? adapt_needed(rl, c) : AD_NONE;
+	if (kind != AD_NONE) {
+		e = adapt_prepare(&ad, kind, rl, c, resp, &path, &json, hdr,
+		    &nh);
+		if (e != ERR_OK) {
+			adapt_free(&ad);
+			if (e == ERR_BAD_REQUEST) {
+				/* Answered as the upstream's own 400. */
+				res->status = 400;
+				return ERR_OK;
+			}
+			return e;
+		}
+		u.body = json;
+		u.body_len = strlen(json);
+	} else if (c->json != NULL) {
+		if (set_model(rl, c->json) == -1 ||
+		    (json = cJSON_PrintUnformatted(c->json)) == NULL)
 			return ERR_NOMEM;
 		u.body = json;
 		u.body_len = strlen(json);
@@ -302,8 +329,10 @@ call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
 	hdr[nh++] = relay_auth_header(rl);
 	if (c->accept != NULL)
 		hdr[nh++] = arena_printf(r->a, "Accept: %s", c->accept);
+	for (i = 0; i < c->nheaders && i < 4; i++)
+		hdr[nh++] = c->headers[i];
 	u.method = c->method;
-	u.url = relay_url(rl, c->path);
+	u.url = relay_url(rl, path);
 	u.headers = hdr;
 	u.nheaders = nh;
 	memset(&k, 0, sizeof(k));
@@ -314,20 +343,43 @@ call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
 	u.on_data = collect_data;
 	u.on_tick = collect_tick;
 	u.arg = &k;
-	buf_reset(resp);
+	if (kind != AD_NONE) {
+		ad.fwd_status = collect_status;
+		ad.fwd_data = collect_data;
+		ad.fwd_tick = collect_tick;
+		ad.fwd_arg = &k;
+		u.on_status = adapt_on_status;
+		u.on_data = adapt_on_data;
+		u.on_tick = adapt_on_tick;
+		u.arg = &ad;
+	}
 	e = ERR_NOMEM;
-	for (nh = 0; nh < 3 && nh < u.nheaders; nh++)
-		if (hdr[nh] == NULL)
+	for (i = 0; i < nh; i++)
+		if (hdr[i] == NULL)
 			goto out;
 	if (u.url != NULL)
 		e = up_perform(r->up, &u, res);
+	if (kind != AD_NONE && ad.too_large)
+		k.too_large = 1;
+	if (kind != AD_NONE && ad.bad_event) {
+		/* Not the client leaving: an event we could not convert. */
+		e = ERR_UPSTREAM;
+		snprintf(res->errmsg, sizeof(res->errmsg), "%s stream event "
+		    "not convertible", rl->ch->type);
+	}
 	if (k.too_large) {
 		/* Our cap, not the client leaving: the upstream's fault. */
 		e = ERR_UPSTREAM;
 		snprintf(res->errmsg, sizeof(res->errmsg), "answer larger than "
 		    "upstream_max_response");
 	}
+	if (kind != AD_NONE && e == ERR_OK &&
+	    (e = adapt_finish(&ad, e, resp)) == ERR_UPSTREAM)
+		snprintf(res->errmsg, sizeof(res->errmsg), "%s answer not "
+		    "convertible", rl->ch->type);
 out:
+	if (kind != AD_NONE)
+		adapt_free(&ad);
 	cJSON_free(json);
 	if (r->upstream_ms < 0)
 		r->upstream_ms = 0;

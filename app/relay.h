@@ -68,7 +68,18 @@ struct relay {
  * upstream_max_response); with it, the hooks stream, and *started must
  * be set once bytes reached the client (no failover after that).
  */
+/*
+ * What a relay_call's json is, so that channels of another protocol can
+ * be adapted (adapt.h): RPROTO_RAW goes out as it is to every channel.
+ */
+enum relay_proto {
+	RPROTO_RAW,
+	RPROTO_CHAT,	/* an OpenAI chat completions request */
+	RPROTO_EMBED,	/* an OpenAI embeddings request */
+};
+
 struct relay_call {
+	enum relay_proto	 proto;
 	const char		*method;	/* NULL: POST (GET if no body) */
 	const char		*path;		/* "/v1/embeddings" */
 	struct cJSON		*json;
@@ -78,6 +89,8 @@ struct relay_call {
 	const struct up_part	*parts;
 	size_t			 nparts;
 	const char		*accept;	/* Accept header, NULL: none */
+	const char *const	*headers;	/* more "Name: value" lines */
+	size_t			 nheaders;	/* at most 4 */
 	/*
 	 * Called once per channel tried, after it was chosen and before the
 	 * call: may adapt c to the channel (path and body for its type, the

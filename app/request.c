@@ -22,6 +22,7 @@
 
 #include "cfg.h"
 #include "request.h"
+#include "router.h"
 #include "sse.h"
 
 static const char *
@@ -266,6 +267,72 @@ error_json(const struct err_info *ei, const char *message, const char *param)
 	return s;
 }
 
+/* Anthropic's error type for an HTTP status. */
+static const char *
+anthropic_type(int status)
+{
+	switch (status) {
+	case 400: case 405: case 413: return status == 413 ?
+	    "request_too_large" : "invalid_request_error";
+	case 401: return "authentication_error";
+	case 402: return "billing_error";
+	case 403: return "permission_error";
+	case 404: return "not_found_error";
+	case 429: return "rate_limit_error";
+	case 503: return "overloaded_error";
+	case 504: return "timeout_error";
+	default: return "api_error";
+	}
+}
+
+/* Google's canonical status name for an HTTP status. */
+static const char *
+gemini_status(int status)
+{
+	switch (status) {
+	case 400: case 405: case 413: return "INVALID_ARGUMENT";
+	case 401: return "UNAUTHENTICATED";
+	case 402: case 429: return "RESOURCE_EXHAUSTED";
+	case 403: return "PERMISSION_DENIED";
+	case 404: return "NOT_FOUND";
+	case 503: return "UNAVAILABLE";
+	case 504: return "DEADLINE_EXCEEDED";
+	default: return "INTERNAL";
+	}
+}
+
+/*
+ * The error body in the route's dialect: Anthropic's {"type":"error",
+ * "error":{"type","message"}} or Gemini's {"error":{"code","message",
+ * "status"}}; NULL for OpenAI routes.
+ */
+static char *
+dialect_error_json(const struct req *r, int status, const char *message)
+{
+	cJSON	*root, *e;
+	char	*s;
+
+	if (router_dialect(r->route) == RD_OPENAI)
+		return NULL;
+	if ((root = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (router_dialect(r->route) == RD_ANTHROPIC) {
+		cJSON_AddStringToObject(root, "type", "error");
+		if ((e = cJSON_AddObjectToObject(root, "error")) != NULL) {
+			cJSON_AddStringToObject(e, "type",
+			    anthropic_type(status));
+			cJSON_AddStringToObject(e, "message", message);
+		}
+	} else if ((e = cJSON_AddObjectToObject(root, "error")) != NULL) {
+		cJSON_AddNumberToObject(e, "code", status);
+		cJSON_AddStringToObject(e, "message", message);
+		cJSON_AddStringToObject(e, "status", gemini_status(status));
+	}
+	s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return s;
+}
+
 /* The exact 401 body of API.md 1, byte for byte. */
 static const char auth_body[] = "{\"error\":{\"message\":\"Incorrect API "
     "key provided\",\"type\":\"invalid_request_error\",\"code\":"
@@ -285,6 +352,11 @@ req_send_error(struct req *r, enum err e, const char *message,
 		r->status = 499;
 		return;
 	}
+	if (router_dialect(r->route) != RD_OPENAI) {
+		req_send_error_status(r, ei->status, message != NULL ?
+		    message : ei->message);
+		return;
+	}
 	if (e == ERR_AUTH && !r->headers_sent) {
 		req_send_json(r, 401, auth_body, sizeof(auth_body) - 1);
 		return;
@@ -300,6 +372,41 @@ req_send_error(struct req *r, enum err e, const char *message,
 		/* In-band: a final data event carrying the error (API.md 5). */
 		buf_init(&ev, 1024 * 1024);
 		if (sse_write(&ev, NULL, s, strlen(s)) == 0 &&
+		    req_write(r, ev.p, ev.len) == 0)
+			req_flush(r);
+		buf_free(&ev);
+	}
+	cJSON_free(s);
+}
+
+void
+req_send_error_status(struct req *r, int status, const char *message)
+{
+	struct buf	 ev;
+	cJSON		*root, *e;
+	char		*s;
+
+	if ((s = dialect_error_json(r, status, message)) == NULL) {
+		if ((root = cJSON_CreateObject()) == NULL)
+			return;
+		if ((e = cJSON_AddObjectToObject(root, "error")) != NULL) {
+			cJSON_AddStringToObject(e, "message", message);
+			cJSON_AddStringToObject(e, "type", status >= 500 ?
+			    "upstream_error" : "invalid_request_error");
+			cJSON_AddNullToObject(e, "param");
+			cJSON_AddNullToObject(e, "code");
+		}
+		s = cJSON_PrintUnformatted(root);
+		cJSON_Delete(root);
+		if (s == NULL)
+			return;
+	}
+	if (!r->headers_sent)
+		req_send_json(r, status, s, strlen(s));
+	else if (r->sse) {
+		buf_init(&ev, 1024 * 1024);
+		if (sse_write(&ev, router_dialect(r->route) == RD_ANTHROPIC ?
+		    "error" : NULL, s, strlen(s)) == 0 &&
 		    req_write(r, ev.p, ev.len) == 0)
 			req_flush(r);
 		buf_free(&ev);

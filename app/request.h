@@ -115,6 +115,13 @@ int		 req_send_json(struct req *r, int status, const char *json,
  */
 void		 req_send_error(struct req *r, enum err e, const char *message,
 		    const char *param);
+/*
+ * An error with this HTTP status and message in the route's dialect
+ * (Anthropic or Gemini shape; OpenAI's with type from the status
+ * otherwise).  Like req_send_error, in-band once an SSE stream began.
+ */
+void		 req_send_error_status(struct req *r, int status,
+		    const char *message);
 /* Sends an already-built error body with the given status (pass-through). */
 void		 req_send_error_body(struct req *r, int status,
 		    const char *json, size_t n);

@@ -49,3 +49,15 @@ router_find(const char *method, const char *path, enum err *e)
 	*e = path_seen ? ERR_METHOD : ERR_NOT_FOUND;
 	return NULL;
 }
+
+enum route_dialect
+router_dialect(const struct route *rt)
+{
+	if (rt == NULL)
+		return RD_OPENAI;
+	if (strncmp(rt->path, "/v1/messages", 12) == 0)
+		return RD_ANTHROPIC;
+	if (strncmp(rt->path, "/v1beta/", 8) == 0)
+		return RD_GEMINI;
+	return RD_OPENAI;
+}

@@ -23,6 +23,8 @@ enum route_auth {
 };
 
 enum route_body { RBODY_NONE, RBODY_JSON, RBODY_MULTIPART };
+/* Whose error shape the route answers in (API.md 2). */
+enum route_dialect { RD_OPENAI, RD_ANTHROPIC, RD_GEMINI };
 
 struct route {
 	const char	*method;
@@ -43,6 +45,11 @@ extern const size_t		routes_count;
  */
 const struct route *router_find(const char *method, const char *path,
 	    enum err *e);
+/*
+ * The error dialect of a route: RD_ANTHROPIC under /v1/messages,
+ * RD_GEMINI under /v1beta/, else (and for NULL) RD_OPENAI.
+ */
+enum route_dialect router_dialect(const struct route *rt);
 /* 1 when pattern matches path per the rules above. */
 int	 router_match(const char *pattern, const char *path);
 

@@ -228,6 +228,7 @@ h_chat_completions(struct req *r)
 	}
 	memset(&opt, 0, sizeof(opt));
 	opt.path = "/v1/chat/completions";
+	opt.chat = 1;
 	opt.stream = cr.stream;
 	opt.include_usage = cr.include_usage;
 	opt.chunk_tokens = oa_chunk_output_tokens;

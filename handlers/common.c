@@ -8,7 +8,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "cfg.h"
+#include "db.h"
 #include "handlers/handlers.h"
+#include "log.h"
+#include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
 
@@ -141,4 +145,101 @@ h_settle(struct relay *rl, enum err e, int status, const char *ecode)
 	relay_settle(rl, e != ERR_OK ? err_http(e)->status : status,
 	    e != ERR_OK ? err_http(e)->code : ecode);
 	return e;
+}
+
+int
+h_keepalive(struct req *r, int started, int64_t *last_ms, const char *ka)
+{
+	if (req_peer_closed(r))
+		return 1;
+	if (started && req_elapsed_ms(r) - *last_ms >=
+	    (int64_t)r->cfg->keepalive_interval * 1000) {
+		if (req_write(r, ka, strlen(ka)) == -1 || req_flush(r) == -1)
+			return 1;
+		*last_ms = req_elapsed_ms(r);
+	}
+	return 0;
+}
+
+enum err
+h_stream_end(struct relay *rl, enum err e, int done, int up_error,
+    int conv_failed, const char **ecode)
+{
+	int	 timeout = e == ERR_TIMEOUT;
+
+	if (rl->r->client_gone || (e == ERR_CLIENT_GONE && !conv_failed &&
+	    !up_error)) {
+		rl->stream_status = "client_gone";
+		*ecode = "client_gone";
+		return ERR_OK;
+	}
+	if ((done || up_error) && !conv_failed) {
+		rl->stream_status = up_error ? "upstream_error" : "ok";
+		*ecode = up_error ? "upstream_error" : NULL;
+		return ERR_OK;
+	}
+	rl->stream_status = timeout ? "upstream_timeout" : "upstream_broken";
+	*ecode = err_http(timeout ? ERR_TIMEOUT : ERR_UPSTREAM)->code;
+	return timeout ? ERR_TIMEOUT : ERR_UPSTREAM;
+}
+
+enum err
+h_send_answer(struct relay *rl, int status, cJSON *o, const char **ecode)
+{
+	enum err	 e;
+
+	if (o == NULL) {
+		*ecode = "bad_upstream_response";
+		log_warn(rl->r->rid, "channel %lld: unusable %d answer",
+		    (long long)rl->ch->id, status);
+		return ERR_UPSTREAM;
+	}
+	rl->delivered = 1;
+	e = h_send_cjson(rl->r, 200, o);
+	cJSON_Delete(o);
+	return e;
+}
+
+int
+h_chat_event(struct relay *rl, struct h_chat_conv *cv, const char *data,
+    size_t n)
+{
+	cJSON		*o, *m;
+	int64_t		 t;
+	int		 rc;
+
+	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		cv->is_done = 1;
+		rl->delivered = 1;
+		rc = cv->done(cv->arg);
+		cv->conv_failed = rc == -1;
+		return rc != 0;
+	}
+	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
+		return 0;	/* not JSON: nothing another dialect carries */
+	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
+		cv->up_error = cv->is_done = 1;
+		m = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(o, "error"), "message");
+		if (cJSON_IsString(m))
+			oa_mask(m->valuestring);
+		rc = cv->failed(cv->arg, cJSON_IsString(m) ? m->valuestring :
+		    "The upstream provider failed.");
+		cJSON_Delete(o);
+		return rc != 0;
+	}
+	if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
+	    &rl->usage))
+		rl->usage_upstream = 1;
+	t = oa_chunk_output_tokens(o);
+	rc = cv->chunk(cv->arg, o);
+	cJSON_Delete(o);
+	if (rc != 0) {
+		cv->conv_failed = rc == -1;
+		return 1;
+	}
+	rl->delivered_tokens += t;
+	if (t > 0)
+		rl->delivered = 1;
+	return 0;
 }

@@ -36,6 +36,7 @@
 #include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
+#include "router.h"
 #include "tokens.h"
 
 #define EMB_MAX_FLOATS	(1u << 24)	/* values in one embedding */
@@ -107,6 +108,15 @@ h_pass_upstream_error(struct req *r, int status, const char *body, size_t n)
 	cJSON	*o, *er;
 	char	*s, *msg;
 
+	if (router_dialect(r->route) != RD_OPENAI) {
+		/* Any provider's message, in the client's dialect. */
+		if ((msg = co_error_message(body, n)) == NULL)
+			return ERR_UPSTREAM;
+		oa_mask(msg);
+		req_send_error_status(r, status, msg);
+		cJSON_free(msg);
+		return ERR_OK;
+	}
 	if ((s = oa_error_masked(body, n)) != NULL) {
 		req_send_error_body(r, status, s, strlen(s));
 		cJSON_free(s);
@@ -549,6 +559,7 @@ h_embeddings(struct req *r)
 	arena_defer(r->a, buf_free, resp);
 
 	memset(&c, 0, sizeof(c));
+	c.proto = RPROTO_EMBED;
 	c.path = "/v1/embeddings";
 	c.json = o;
 	c.accept = "application/json";

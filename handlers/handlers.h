@@ -33,6 +33,11 @@ enum err	 h_rerank(struct req *);
 enum err	 h_audio_speech(struct req *);
 enum err	 h_audio_transcriptions(struct req *);
 enum err	 h_audio_translations(struct req *);
+enum err	 h_messages(struct req *);
+enum err	 h_messages_count_tokens(struct req *);
+enum err	 h_gemini_models_list(struct req *);
+enum err	 h_gemini_model(struct req *);
+enum err	 h_gemini_post(struct req *);
 
 /*
  * Parses r->body as a JSON object; on failure sends the 400 and returns
@@ -74,6 +79,55 @@ struct relay;
  */
 enum err	 h_settle(struct relay *rl, enum err e, int status,
 		    const char *ecode);
+/*
+ * Shared by the streaming relays (oa_relay.c, responses.c, dialect.c).
+ * h_keepalive: once a stream began (started), writes ka when nothing was
+ * written for keepalive_interval (*last_ms, req_elapsed_ms, updated);
+ * returns 1 when the client went away or a write failed, else 0.
+ */
+int		 h_keepalive(struct req *r, int started, int64_t *last_ms,
+		    const char *ka);
+/*
+ * How a begun stream ended: sets rl->stream_status and *ecode.  Returns
+ * ERR_OK when it ended properly (done, an upstream error event already
+ * relayed, or the client left), else ERR_TIMEOUT or ERR_UPSTREAM: the
+ * upstream stalled or broke, or conv_failed (the answer could not be
+ * converted), and the caller sends the final in-band error.
+ */
+enum err	 h_stream_end(struct relay *rl, enum err e, int done,
+		    int up_error, int conv_failed, const char **ecode);
+/*
+ * The whole answer out (o, then deleted): 200 and rl->delivered, or when
+ * o is NULL (the upstream's answer was unusable) ERR_UPSTREAM with
+ * *ecode "bad_upstream_response" and a log line naming status.
+ */
+enum err	 h_send_answer(struct relay *rl, int status, struct cJSON *o,
+		    const char **ecode);
+/*
+ * A chat chunk stream turned into another dialect (Responses, Messages,
+ * Gemini): the converter's hooks and what the stream came to.  chunk
+ * gets each chat.completion.chunk, done the "[DONE]", failed the
+ * upstream's error message (masked); each returns 0, -1 (the
+ * converter's cap or memory) or non-zero to stop.
+ */
+struct h_chat_conv {
+	int		(*chunk)(void *, const struct cJSON *);
+	int		(*done)(void *);
+	int		(*failed)(void *, const char *message);
+	void		*arg;
+	int		 is_done;	/* [DONE] or an error event seen */
+	int		 up_error;
+	int		 conv_failed;
+};
+/*
+ * One "data:" of the chat stream through cv, with the accounting: usage
+ * read into rl, output tokens estimated, rl->delivered.  Returns 0 to go
+ * on, 1 to stop the stream.
+ */
+int		 h_chat_event(struct relay *rl, struct h_chat_conv *cv,
+		    const char *data, size_t n);
+/* The key's usable models into *out (arena); ERR_OK or ERR_DB. */
+enum err	 h_models_usable(struct req *r, char ***out, size_t *n);
 /* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */
 enum err	 h_send_cjson(struct req *r, int status, struct cJSON *o);
 

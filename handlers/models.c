@@ -47,9 +47,8 @@ model_obj(const char *id, int anthropic)
 	return m;
 }
 
-/* The key's usable models into *out (arena); ERR_OK or ERR_DB. */
-static enum err
-usable(struct req *r, char ***out, size_t *n)
+enum err
+h_models_usable(struct req *r, char ***out, size_t *n)
 {
 	char		**all;
 	size_t		 i, k = 0, cnt;
@@ -81,7 +80,7 @@ h_models_list(struct req *r)
 	int		 anth = req_param(r, "HTTP_ANTHROPIC_VERSION") != NULL;
 	enum err	 e;
 
-	if ((e = usable(r, &ids, &n)) != ERR_OK)
+	if ((e = h_models_usable(r, &ids, &n)) != ERR_OK)
 		return e;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return ERR_NOMEM;
@@ -114,7 +113,7 @@ h_models_get(struct req *r)
 	cJSON		*m;
 	enum err	 e;
 
-	if ((e = usable(r, &ids, &n)) != ERR_OK)
+	if ((e = h_models_usable(r, &ids, &n)) != ERR_OK)
 		return e;
 	for (i = 0; i < n; i++) {
 		if (strcmp(ids[i], id) != 0)

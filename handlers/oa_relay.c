@@ -136,18 +136,9 @@ static int
 on_tick(void *arg)
 {
 	struct oa_ctx	*x = arg;
-	static const char ka[] = ": keep-alive\n\n";
 
-	if (req_peer_closed(x->r))
-		return 1;
-	if (x->started && req_elapsed_ms(x->r) - x->last_write_ms >=
-	    (int64_t)x->r->cfg->keepalive_interval * 1000) {
-		if (req_write(x->r, ka, sizeof(ka) - 1) == -1 ||
-		    req_flush(x->r) == -1)
-			return 1;
-		x->last_write_ms = req_elapsed_ms(x->r);
-	}
-	return 0;
+	return h_keepalive(x->r, x->started, &x->last_write_ms,
+	    ": keep-alive\n\n");
 }
 
 /* The finished non-stream answer (or an upstream error answer). */
@@ -196,31 +187,14 @@ finish_plain(struct oa_ctx *x, const char **ecode)
 static void
 end_stream(struct oa_ctx *x, enum err e, const char **ecode)
 {
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
-	enum err	 why = e == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_UPSTREAM;
+	enum err	 why;
 
-	if (r->client_gone || e == ERR_CLIENT_GONE) {
-		rl->stream_status = "client_gone";
-		*ecode = "client_gone";
-		return;
-	}
-	if (x->done) {
-		rl->stream_status = "ok";
-		return;
-	}
-	if (x->up_error) {
-		rl->stream_status = "upstream_error";
-		*ecode = "upstream_error";
-		return;
-	}
 	/* Upstream broke or stalled mid-stream: a final error event. */
-	rl->stream_status = why == ERR_TIMEOUT ? "upstream_timeout" :
-	    "upstream_broken";
-	*ecode = err_http(why)->code;
-	req_send_error(r, why, why == ERR_TIMEOUT ? "The upstream provider "
-	    "stopped sending data." : "The upstream connection broke "
-	    "mid-stream.", NULL);
+	if ((why = h_stream_end(x->rl, e, x->done, x->up_error, 0, ecode)) !=
+	    ERR_OK)
+		req_send_error(x->r, why, why == ERR_TIMEOUT ? "The upstream "
+		    "provider stopped sending data." : "The upstream "
+		    "connection broke mid-stream.", NULL);
 }
 
 enum err
@@ -247,6 +221,7 @@ oa_relay_run(struct req *r, struct relay *rl, cJSON *o,
 
 		memset(&c, 0, sizeof(c));
 		c.path = opt->path;
+		c.proto = opt->chat ? RPROTO_CHAT : RPROTO_RAW;
 		c.json = o;
 		c.accept = opt->stream ? "text/event-stream" :
 		    "application/json";

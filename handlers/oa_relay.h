@@ -19,6 +19,8 @@ struct req;
 
 struct oa_relay_opts {
 	const char	*path;		/* "/v1/chat/completions" */
+	int		 chat;		/* a chat request: other providers
+					   get it converted (adapt.h) */
 	int		 stream;
 	int		 include_usage;	/* the client asked for usage */
 	int		 strip_null_usage; /* drop "usage": null for those

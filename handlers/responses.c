@@ -34,7 +34,6 @@
 #include "cfg.h"
 #include "handlers/handlers.h"
 #include "handlers/responses.h"
-#include "log.h"
 #include "providers/openai.h"
 #include "providers/responses_chat.h"
 #include "relay.h"
@@ -52,9 +51,7 @@ struct rs_ctx {
 	enum rs_mode		 mode;		/* of the current attempt */
 	int			 status;
 	int			 started;	/* SSE headers sent */
-	int			 done;		/* terminal event relayed */
-	int			 up_error;	/* upstream reported failure */
-	int			 conv_failed;	/* converter: memory or cap */
+	struct h_chat_conv	 cv;		/* the outcome (both modes) */
 	int64_t			 seq;		/* next sequence_number */
 	int64_t			 last_write_ms;
 	struct buf		 body;
@@ -165,17 +162,17 @@ native_event(struct rs_ctx *x, const char *event, const char *data,
 		if (strcmp(type, terminals[k]) == 0)
 			terminal = 1;
 	if (terminal) {
-		x->done = 1;
+		x->cv.is_done = 1;
 		if (rc_usage_read(cJSON_GetObjectItemCaseSensitive(resp,
 		    "usage"), &rl->usage))
 			rl->usage_upstream = 1;
 		if (strcmp(type, "response.failed") == 0) {
-			x->up_error = 1;
+			x->cv.up_error = 1;
 			mask_member(cJSON_GetObjectItemCaseSensitive(resp,
 			    "error"), "message");
 		}
 	} else if (strcmp(type, "error") == 0) {
-		x->done = x->up_error = 1;
+		x->cv.is_done = x->cv.up_error = 1;
 		mask_member(o, "message");
 	}
 	if (rl->mapped && cJSON_IsObject(resp) &&
@@ -193,50 +190,29 @@ native_event(struct rs_ctx *x, const char *event, const char *data,
 	return 0;
 }
 
-/* One chat chunk of a converted stream. */
+/* The converter's hooks for h_chat_event (a converted stream). */
 static int
-chat_event(struct rs_ctx *x, const char *data, size_t n)
+cv_chunk(void *arg, const cJSON *chunk)
 {
-	struct relay	*rl = x->rl;
-	cJSON		*o, *e, *msg;
-	int64_t		 t;
-	int		 rc;
+	struct rs_ctx	*x = arg;
 
-	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
-		x->done = 1;
-		rl->delivered = 1;
-		rc = rc_stream_done(&x->cs, emit, x);
-		x->conv_failed = rc == -1;
-		return rc != 0;
-	}
-	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
-		return 0;	/* not JSON: nothing a Responses client reads */
-	if ((e = cJSON_GetObjectItemCaseSensitive(o, "error")) != NULL) {
-		x->up_error = x->done = 1;
-		msg = cJSON_GetObjectItemCaseSensitive(e, "message");
-		if (cJSON_IsString(msg))
-			oa_mask(msg->valuestring);
-		rc = rc_stream_failed(&x->cs, "server_error",
-		    cJSON_IsString(msg) ? msg->valuestring :
-		    "The upstream provider failed.", emit, x);
-		cJSON_Delete(o);
-		return rc != 0;
-	}
-	if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
-	    &rl->usage))
-		rl->usage_upstream = 1;
-	t = oa_chunk_output_tokens(o);
-	rc = rc_stream_chunk(&x->cs, o, emit, x);
-	cJSON_Delete(o);
-	if (rc != 0) {
-		/* -1: the converter's cap or memory, not the client. */
-		x->conv_failed = rc == -1;
-		return 1;
-	}
-	rl->delivered_tokens += t;
-	if (t > 0)
-		rl->delivered = 1;
-	return 0;
+	return rc_stream_chunk(&x->cs, chunk, emit, x);
+}
+
+static int
+cv_done(void *arg)
+{
+	struct rs_ctx	*x = arg;
+
+	return rc_stream_done(&x->cs, emit, x);
+}
+
+static int
+cv_failed(void *arg, const char *message)
+{
+	struct rs_ctx	*x = arg;
+
+	return rc_stream_failed(&x->cs, "server_error", message, emit, x);
 }
 
 static int
@@ -245,7 +221,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	struct rs_ctx	*x = arg;
 
 	if (x->mode == RS_CHAT)
-		return chat_event(x, data, n);
+		return h_chat_event(x->rl, &x->cv, data, n);
 	return native_event(x, event, data, n);
 }
 
@@ -286,18 +262,9 @@ static int
 on_tick(void *arg)
 {
 	struct rs_ctx	*x = arg;
-	static const char ka[] = ": keep-alive\n\n";
 
-	if (req_peer_closed(x->r))
-		return 1;
-	if (x->started && req_elapsed_ms(x->r) - x->last_write_ms >=
-	    (int64_t)x->r->cfg->keepalive_interval * 1000) {
-		if (req_write(x->r, ka, sizeof(ka) - 1) == -1 ||
-		    req_flush(x->r) == -1)
-			return 1;
-		x->last_write_ms = req_elapsed_ms(x->r);
-	}
-	return 0;
+	return h_keepalive(x->r, x->started, &x->last_write_ms,
+	    ": keep-alive\n\n");
 }
 
 /* The answer of a non-stream call (or an upstream error answer). */
@@ -307,7 +274,6 @@ finish_plain(struct rs_ctx *x, const char **ecode)
 	struct relay	*rl = x->rl;
 	struct req	*r = x->r;
 	cJSON		*o, *resp = NULL, *m;
-	enum err	 e;
 
 	if (x->status >= 400) {
 		char	*s = oa_error_masked(x->body.p, x->body.len);
@@ -341,47 +307,27 @@ finish_plain(struct rs_ctx *x, const char **ecode)
 		o = NULL;
 	}
 	cJSON_Delete(o);
-	if (resp == NULL) {
-		*ecode = "bad_upstream_response";
-		log_warn(r->rid, "channel %lld: unusable %d answer",
-		    (long long)rl->ch->id, x->status);
-		return ERR_UPSTREAM;
-	}
-	rl->delivered = 1;
-	e = h_send_cjson(r, 200, resp);
-	cJSON_Delete(resp);
-	return e;
+	return h_send_answer(rl, x->status, resp, ecode);
 }
 
 /* After a stream began: close it properly whatever happened. */
 static void
 end_stream(struct rs_ctx *x, enum err e, const char **ecode)
 {
-	struct relay	*rl = x->rl;
-	struct req	*r = x->r;
 	cJSON		*ev;
-	int		 timeout = e == ERR_TIMEOUT;
+	enum err	 why;
 
-	if (r->client_gone || (e == ERR_CLIENT_GONE && !x->conv_failed)) {
-		rl->stream_status = "client_gone";
-		*ecode = "client_gone";
-		return;
-	}
-	if (x->done && !x->conv_failed) {
-		rl->stream_status = x->up_error ? "upstream_error" : "ok";
-		*ecode = x->up_error ? "upstream_error" : NULL;
-		return;
-	}
 	/*
 	 * Upstream broke or stalled mid-stream, or its answer outgrew what
 	 * the conversion may hold: a final error event.
 	 */
-	rl->stream_status = timeout ? "upstream_timeout" : "upstream_broken";
-	*ecode = err_http(timeout ? ERR_TIMEOUT : ERR_UPSTREAM)->code;
-	ev = rc_error_event(x->cs_ready ? x->cs.seq : x->seq, *ecode, timeout ?
-	    "The upstream provider stopped sending data." : x->conv_failed ?
-	    "The upstream answer is larger than the gateway converts." :
-	    "The upstream connection broke mid-stream.");
+	if ((why = h_stream_end(x->rl, e, x->cv.is_done, x->cv.up_error,
+	    x->cv.conv_failed, ecode)) == ERR_OK)
+		return;
+	ev = rc_error_event(x->cs_ready ? x->cs.seq : x->seq, *ecode,
+	    why == ERR_TIMEOUT ? "The upstream provider stopped sending data." :
+	    x->cv.conv_failed ? "The upstream answer is larger than the gateway "
+	    "converts." : "The upstream connection broke mid-stream.");
 	if (ev != NULL)
 		write_json(x, "error", ev);
 	cJSON_Delete(ev);
@@ -411,6 +357,7 @@ rs_before(void *arg, struct relay *rl, struct relay_call *c)
 	}
 	c->path = x->mode == RS_CHAT ? "/v1/chat/completions" :
 	    "/v1/responses";
+	c->proto = x->mode == RS_CHAT ? RPROTO_CHAT : RPROTO_RAW;
 	c->json = x->mode == RS_CHAT ? x->chat : x->req;
 	return 0;
 }
@@ -482,6 +429,10 @@ h_responses_create(struct req *r)
 	x->rl = rl;
 	x->q = &q;
 	x->req = o;
+	x->cv.chunk = cv_chunk;
+	x->cv.done = cv_done;
+	x->cv.failed = cv_failed;
+	x->cv.arg = x;
 	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
 	buf_init(&x->ev, (size_t)r->cfg->upstream_max_response);
 	sse_init(&x->sp, (size_t)r->cfg->upstream_max_response);

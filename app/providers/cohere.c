@@ -13,6 +13,7 @@
  * count before anything is allocated.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,4 +272,142 @@ co_error_message(const char *body, size_t n)
 	}
 	cJSON_Delete(o);
 	return s;
+}
+
+enum co_conv
+co_embed_request(const cJSON *req, const char *up_model, cJSON **out,
+    char *param, size_t paramsz, char *msg, size_t msgsz)
+{
+	const cJSON	*in, *v, *d;
+	cJSON		*o, *texts, *t;
+
+	*out = NULL;
+	in = cJSON_GetObjectItemCaseSensitive(req, "input");
+	if ((o = cJSON_CreateObject()) == NULL)
+		return CO_NOMEM;
+	if (cJSON_AddStringToObject(o, "model", up_model) == NULL ||
+	    (texts = cJSON_AddArrayToObject(o, "texts")) == NULL)
+		goto nomem;
+	if (cJSON_IsString(in)) {
+		if ((t = cJSON_CreateString(in->valuestring)) == NULL)
+			goto nomem;
+		cJSON_AddItemToArray(texts, t);
+	} else if (cJSON_IsArray(in)) {
+		cJSON_ArrayForEach(v, in) {
+			if (!cJSON_IsString(v)) {
+				snprintf(param, paramsz, "input");
+				snprintf(msg, msgsz, "Cohere channels embed "
+				    "text only: 'input' must be a string or "
+				    "an array of strings.");
+				cJSON_Delete(o);
+				return CO_INVALID;
+			}
+			if ((t = cJSON_CreateString(v->valuestring)) == NULL)
+				goto nomem;
+			cJSON_AddItemToArray(texts, t);
+		}
+	} else {
+		snprintf(param, paramsz, "input");
+		snprintf(msg, msgsz, "'input' must be a string or an array of "
+		    "strings.");
+		cJSON_Delete(o);
+		return CO_INVALID;
+	}
+	if (cJSON_GetArraySize(texts) > CO_EMBED_MAX_TEXTS) {
+		snprintf(param, paramsz, "input");
+		snprintf(msg, msgsz, "Cohere channels embed at most %d texts "
+		    "per request.", CO_EMBED_MAX_TEXTS);
+		cJSON_Delete(o);
+		return CO_INVALID;
+	}
+	/* v3+ models require input_type; documents is the neutral choice. */
+	if (cJSON_AddStringToObject(o, "input_type", "search_document") ==
+	    NULL || (t = cJSON_AddArrayToObject(o, "embedding_types")) ==
+	    NULL || (d = cJSON_CreateString("float")) == NULL)
+		goto nomem;
+	cJSON_AddItemToArray(t, (cJSON *)d);
+	v = cJSON_GetObjectItemCaseSensitive(req, "dimensions");
+	if (cJSON_IsNumber(v) && cJSON_AddNumberToObject(o,
+	    "output_dimension", v->valuedouble) == NULL)
+		goto nomem;
+	*out = o;
+	return CO_OK;
+nomem:
+	cJSON_Delete(o);
+	return CO_NOMEM;
+}
+
+cJSON *
+co_embed_response(const cJSON *resp, const char *model, int64_t est_tokens)
+{
+	const cJSON	*emb, *fl, *vec, *x, *bu, *it;
+	cJSON		*o, *data, *item, *arr, *u;
+	int64_t		 tokens = est_tokens, i = 0;
+
+	emb = cJSON_GetObjectItemCaseSensitive(resp, "embeddings");
+	/* v2 answers {"float": [[...]]}; v1 style a bare array. */
+	fl = cJSON_IsObject(emb) ? cJSON_GetObjectItemCaseSensitive(emb,
+	    "float") : emb;
+	if (!cJSON_IsArray(fl) || cJSON_GetArraySize(fl) == 0)
+		return NULL;
+	bu = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(resp, "meta"), "billed_units"),
+	    "input_tokens");
+	if (cJSON_IsNumber(bu) && bu->valuedouble >= 0 &&
+	    bu->valuedouble < 1e12)
+		tokens = (int64_t)bu->valuedouble;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(o, "object", "list") == NULL ||
+	    (data = cJSON_AddArrayToObject(o, "data")) == NULL)
+		goto fail;
+	cJSON_ArrayForEach(vec, fl) {
+		if (!cJSON_IsArray(vec) || cJSON_GetArraySize(vec) == 0)
+			goto fail;
+		if ((item = cJSON_CreateObject()) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(data, item);
+		if (cJSON_AddStringToObject(item, "object", "embedding") ==
+		    NULL || cJSON_AddNumberToObject(item, "index",
+		    (double)i++) == NULL ||
+		    (arr = cJSON_AddArrayToObject(item, "embedding")) == NULL)
+			goto fail;
+		cJSON_ArrayForEach(x, vec) {
+			if (!cJSON_IsNumber(x) ||
+			    (it = cJSON_CreateNumber(x->valuedouble)) == NULL)
+				goto fail;
+			cJSON_AddItemToArray(arr, (cJSON *)it);
+		}
+	}
+	if (cJSON_AddStringToObject(o, "model", model) == NULL ||
+	    (u = cJSON_AddObjectToObject(o, "usage")) == NULL ||
+	    cJSON_AddNumberToObject(u, "prompt_tokens", (double)tokens) ==
+	    NULL || cJSON_AddNumberToObject(u, "total_tokens",
+	    (double)tokens) == NULL)
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+cJSON *
+co_error_openai(const char *body, size_t n)
+{
+	cJSON	*o, *e;
+	char	*m;
+
+	if ((m = co_error_message(body, n)) == NULL)
+		return NULL;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    (e = cJSON_AddObjectToObject(o, "error")) == NULL ||
+	    cJSON_AddStringToObject(e, "message", m) == NULL ||
+	    cJSON_AddStringToObject(e, "type", "invalid_request_error") ==
+	    NULL || cJSON_AddNullToObject(e, "param") == NULL ||
+	    cJSON_AddNullToObject(e, "code") == NULL) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	cJSON_free(m);
+	return o;
 }

@@ -80,4 +80,24 @@ struct cJSON	*co_rerank_answer(const struct co_rerank *rr,
  */
 char		*co_error_message(const char *body, size_t n);
 
+/*
+ * Embeddings on a cohere channel (Cohere's v2 API, POST /v2/embed).
+ * co_embed_request: an OpenAI embeddings request (input a string or an
+ * array of strings, at most CO_EMBED_MAX_TEXTS; token arrays are
+ * CO_INVALID with param and msg) -> {model, texts, input_type
+ * "search_document", embedding_types ["float"], output_dimension from
+ * dimensions}.  co_embed_response: Cohere's {embeddings {float [[...]]},
+ * meta.billed_units.input_tokens} -> the OpenAI embedding list (usage
+ * from billed_units, else est_tokens); NULL when malformed.
+ * co_error_openai: a Cohere error body -> an OpenAI error object, NULL
+ * when it has no message.
+ */
+#define CO_EMBED_MAX_TEXTS	96
+enum co_conv { CO_OK = 0, CO_NOMEM = -1, CO_INVALID = 1 };
+enum co_conv	 co_embed_request(const struct cJSON *req,
+		    const char *up_model, struct cJSON **out, char *param,
+		    size_t paramsz, char *msg, size_t msgsz);
+struct cJSON	*co_embed_response(const struct cJSON *resp,
+		    const char *model, int64_t est_tokens);
+struct cJSON	*co_error_openai(const char *body, size_t n);
 #endif

@@ -49,6 +49,7 @@
 #include "buf.h"
 #include "relay.h"
 #include "request.h"
+#include "router.h"
 #include "handlers/completions.h"
 #include "handlers/embeddings.h"
 #include "handlers/responses.h"
@@ -112,6 +113,18 @@ req_send_error(struct req *r, enum err e, const char *message,
 
 void
 req_send_error_body(struct req *r, int status, const char *json, size_t n)
+{
+	abort();
+}
+
+void
+req_send_error_status(struct req *r, int status, const char *message)
+{
+	abort();
+}
+
+enum route_dialect
+router_dialect(const struct route *rt)
 {
 	abort();
 }

@@ -1,5 +1,5 @@
 /*
- * cohere.c: rerank in the mock upstream, in two dialects.
+ * cohere.c: rerank (in two dialects) and embeddings in the mock upstream.
  *
  * The Cohere provider: POST /v2/rerank (Cohere API v2), Bearer auth,
  * errors {"id","message"}.  The request is checked strictly as v2
@@ -9,6 +9,8 @@
  * objects gets a 400).  The answer is {id, results[{index,
  * relevance_score}], meta{api_version, billed_units{search_units}}},
  * one search unit per 100 documents (rounded up).
+ *
+ * POST /v2/embed: Cohere's v2 embeddings (h_co_embed below).
  *
  * The Jina-style route of the OpenAI provider: POST /v1/rerank takes
  * the same request as the gateway (documents as strings or {text},
@@ -370,8 +372,125 @@ co_error(struct mock_req *req, unsigned int status, const char *msg)
 	return co_fail(req, status, msg);
 }
 
+/*
+ * POST /v2/embed (Cohere API v2): {model, texts (strings, 1..96),
+ * input_type (required), embedding_types (["float"] only here),
+ * output_dimension (256, 512, 1024 or 1536; default 1024)} ->
+ * {id, embeddings {float [[...]]}, texts, meta {api_version,
+ * billed_units {input_tokens}}}.  input_tokens = the words of every
+ * text; vector values are a deterministic function of the text.
+ */
+static enum MHD_Result
+h_co_embed(struct mock_req *req)
+{
+	static const char *const types[] = { "search_document",
+	    "search_query", "classification", "clustering", "image" };
+	cJSON		*doc, *out = NULL, *emb, *fl, *vec, *tx, *meta, *bu;
+	const cJSON	*texts, *t, *it, *et, *od;
+	unsigned long	 h;
+	const char	*p;
+	long		 dims = 1024, words = 0, i;
+	size_t		 k;
+	int		 ok = 0;
+	char		 id[48];
+	enum MHD_Result	 ret;
+
+	doc = cJSON_ParseWithLength(req->body.p != NULL ? req->body.p : "",
+	    req->body.len);
+	texts = cJSON_GetObjectItemCaseSensitive(doc, "texts");
+	it = cJSON_GetObjectItemCaseSensitive(doc, "input_type");
+	et = cJSON_GetObjectItemCaseSensitive(doc, "embedding_types");
+	od = cJSON_GetObjectItemCaseSensitive(doc, "output_dimension");
+	if (!cJSON_IsObject(doc)) {
+		ret = co_fail(req, 400, "invalid request: the body must be a "
+		    "JSON object");
+		goto out;
+	}
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "model"))) {
+		ret = co_fail(req, 400, "invalid request: model is required");
+		goto out;
+	}
+	if (!cJSON_IsArray(texts) || cJSON_GetArraySize(texts) < 1 ||
+	    cJSON_GetArraySize(texts) > 96) {
+		ret = co_fail(req, 400, "invalid request: texts must be an "
+		    "array of 1 to 96 strings");
+		goto out;
+	}
+	cJSON_ArrayForEach(t, texts)
+		if (!cJSON_IsString(t)) {
+			ret = co_fail(req, 400, "invalid request: texts must "
+			    "be strings");
+			goto out;
+		}
+	for (k = 0; cJSON_IsString(it) && k < sizeof(types) / sizeof(types[0]);
+	    k++)
+		if (strcmp(it->valuestring, types[k]) == 0)
+			ok = 1;
+	if (!ok) {
+		ret = co_fail(req, 400, "invalid request: input_type is "
+		    "required for embed models v3 and higher");
+		goto out;
+	}
+	if (et != NULL && (!cJSON_IsArray(et) || cJSON_GetArraySize(et) != 1 ||
+	    !cJSON_IsString(cJSON_GetArrayItem(et, 0)) ||
+	    strcmp(cJSON_GetArrayItem(et, 0)->valuestring, "float") != 0)) {
+		ret = co_fail(req, 400, "invalid request: this mock embeds "
+		    "embedding_types [\"float\"] only");
+		goto out;
+	}
+	if (od != NULL) {
+		dims = cJSON_IsNumber(od) ? (long)od->valuedouble : 0;
+		if (dims != 256 && dims != 512 && dims != 1024 &&
+		    dims != 1536) {
+			ret = co_fail(req, 400, "invalid request: "
+			    "output_dimension must be 256, 512, 1024 or 1536");
+			goto out;
+		}
+	}
+	snprintf(id, sizeof(id), "mock-embed-%llu",
+	    (unsigned long long)atomic_fetch_add(&rr_seq, 1));
+	if ((out = cJSON_CreateObject()) == NULL)
+		goto nomem;
+	cJSON_AddStringToObject(out, "id", id);
+	emb = cJSON_AddObjectToObject(out, "embeddings");
+	fl = emb != NULL ? cJSON_AddArrayToObject(emb, "float") : NULL;
+	tx = cJSON_AddArrayToObject(out, "texts");
+	if (fl == NULL || tx == NULL)
+		goto nomem;
+	cJSON_ArrayForEach(t, texts) {
+		cJSON_AddItemToArray(tx, cJSON_CreateString(t->valuestring));
+		words += count_words(t->valuestring);
+		if ((vec = cJSON_CreateArray()) == NULL)
+			goto nomem;
+		cJSON_AddItemToArray(fl, vec);
+		for (h = 5381, p = t->valuestring; *p != '\0'; p++)
+			h = h * 33 + (unsigned char)*p;
+		for (i = 0; i < dims; i++) {
+			h = h * 1103515245UL + 12345UL;
+			cJSON_AddItemToArray(vec, cJSON_CreateNumber(
+			    (double)((h >> 8) % 2001) / 1000.0 - 1.0));
+		}
+	}
+	meta = cJSON_AddObjectToObject(out, "meta");
+	bu = meta != NULL ? cJSON_AddObjectToObject(meta, "billed_units") :
+	    NULL;
+	if (bu == NULL)
+		goto nomem;
+	cJSON_AddNumberToObject(bu, "input_tokens", (double)words);
+	ret = mock_reply_json(req, 200, out, NULL);
+	out = NULL;
+	goto out;
+nomem:
+	ret = co_fail(req, 500, "mock out of memory");
+out:
+	cJSON_Delete(out);
+	cJSON_Delete(doc);
+	return ret;
+}
+
 static const struct mock_route co_routes[] = {
 	{ "POST", "/v2/rerank", 0, h_co_rerank },
+	{ "POST", "/v2/embed", 0, h_co_embed },
 	{ NULL, NULL, 0, NULL }
 };
 

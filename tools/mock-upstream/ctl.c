@@ -43,6 +43,11 @@ static const struct ctl_def {
 	[CTL_NO_USAGE] =	{ "no_usage", 0, 1, 0, 0 },
 	[CTL_RETRY_AFTER] =	{ "retry_after", 0, 86400, 0, 0 },
 	[CTL_BODY] =		{ "body", 0, 0, 0, 1 },
+	[CTL_TOOL_CALLS] =	{ "tool_calls", 1, 64, 1, 0 },
+	[CTL_CACHE_READ] =	{ "cache_read", 0, 1000000000, 0, 0 },
+	[CTL_CACHE_WRITE] =	{ "cache_write", 0, 1000000000, 0, 0 },
+	[CTL_EMIT_STOP] =	{ "emit_stop", 0, 100000, 0, 0 },
+	[CTL_BLOCK] =		{ "block", 0, 2, 0, 0 },
 };
 
 void

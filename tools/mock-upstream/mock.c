@@ -42,6 +42,8 @@ static const struct mock_provider *const providers[] = {
 	&oai_provider,
 	&cohere_provider,
 	&oai_images_provider,
+	&ant_provider,
+	&gm_provider,
 	NULL
 };
 
@@ -77,6 +79,13 @@ const char *
 mock_header(struct mock_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+mock_query(struct mock_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
 }
 
 int
@@ -293,9 +302,11 @@ dispatch(struct mock_req *req)
 			hit = 1;
 		}
 	}
-	for (i = 0; p == NULL && providers[i] != NULL; i++)
+	/* The longest prefix owns the path: /v1/messages/x is Anthropic's. */
+	for (i = 0; r == NULL && !hit && providers[i] != NULL; i++)
 		if (strncmp(req->path, providers[i]->prefix,
-		    strlen(providers[i]->prefix)) == 0)
+		    strlen(providers[i]->prefix)) == 0 && (p == NULL ||
+		    strlen(providers[i]->prefix) > strlen(p->prefix)))
 			p = providers[i];
 	req->rec = rec_add(req);
 	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, ctl_header_cb,

@@ -6,8 +6,8 @@
  * the libmicrohttpd daemon, the per-request context and the reply
  * helpers; ctl.c parses the failure-injection controls; rec.c keeps the
  * ring of recorded requests; stream.c paces server-sent events; util.c
- * has the capped buffer and clocks.  Each provider (openai.c today;
- * anthropic.c, gemini.c, cohere.c later) exports one struct mock_provider
+ * has the capped buffer and clocks.  Each provider (openai.c, cohere.c,
+ * anthropic.c, gemini.c) exports one struct mock_provider
  * that mock.c lists in its provider table.  Providers talk to
  * libmicrohttpd only through the helpers below.
  *
@@ -79,6 +79,12 @@ enum ctl {
 	CTL_NO_USAGE,
 	CTL_RETRY_AFTER,
 	CTL_BODY,
+	/* Read by the Anthropic and Gemini providers (README.md). */
+	CTL_TOOL_CALLS,		/* calls per tool-call answer */
+	CTL_CACHE_READ,		/* cached input tokens */
+	CTL_CACHE_WRITE,	/* cache-creation input tokens (Anthropic) */
+	CTL_EMIT_STOP,		/* words before a stop sequence */
+	CTL_BLOCK,		/* refusal / safety block */
 	CTL__MAX
 };
 
@@ -89,6 +95,7 @@ struct mock_ctl {
 	size_t		 bodylen;
 	char		 bad[200];	/* first invalid control; "" if none */
 };
+_Static_assert(CTL__MAX <= 32, "mock_ctl.set has one bit per control");
 
 /* Resets to defaults: chunks 5, stall_ms 60000, everything else 0. */
 void	 ctl_init(struct mock_ctl *);
@@ -132,6 +139,8 @@ struct mock_req {
 void	 mock_req_unref(struct mock_req *);
 /* Value of a request header (case-insensitive name), or NULL. */
 const char *mock_header(struct mock_req *, const char *name);
+/* Value of a query-string argument (decoded), or NULL. */
+const char *mock_query(struct mock_req *, const char *name);
 /*
  * Sleeps ms milliseconds in short slices.  Returns 0, or -1 as soon as
  * the client has closed its side or the server is stopping.
@@ -183,6 +192,12 @@ struct sse_ops {
  */
 enum MHD_Result	sse_start(struct mock_req *, const struct sse_ops *,
 	    void *arg, const char *const *hdrs);
+/*
+ * As sse_start with another Content-Type (Gemini streams a JSON array
+ * through the same paced engine).
+ */
+enum MHD_Result	sse_start_type(struct mock_req *, const struct sse_ops *,
+	    void *arg, const char *ctype, const char *const *hdrs);
 /* Streams len bytes of raw body (copied) as a single event. */
 enum MHD_Result	sse_raw(struct mock_req *, const char *body, size_t len,
 	    const char *const *hdrs);
@@ -230,6 +245,8 @@ struct mock_provider {
 extern const struct mock_provider oai_provider;
 extern const struct mock_provider cohere_provider;
 extern const struct mock_provider oai_images_provider;
+extern const struct mock_provider ant_provider;		/* anthropic.c */
+extern const struct mock_provider gm_provider;		/* gemini.c */
 /* GET /_mock/files/<name>.png: the picture behind image urls. */
 enum MHD_Result	oai_images_file(struct mock_req *);
 

@@ -8,7 +8,8 @@ non-stream shape and usage formula, incremental streaming with
 ttft_ms/interval_ms (timed on the client), include_usage, the tool-call
 stream, status and latency injection, disconnect_after, error_after,
 stall_after, the raw body control, recording (including completed=false
-when the client goes away) and a clean exit on SIGTERM.  Standard library
+when the client goes away), one Anthropic message and one Gemini
+generateContent, and a clean exit on SIGTERM.  Standard library
 only.  Ends with one line "N passed, M failed".
 """
 import http.client
@@ -284,6 +285,25 @@ def run(port):
     check("query and headers recorded", len(rs) == 1 and
           rs[0]["path"] == "/v1/models?a=1&b=%20" and
           rs[0]["headers"]["x-foo"] == "bar" and rs[0]["status"] == 200, rs)
+
+    # Anthropic and Gemini providers, in brief (the details are in
+    # tests/integration/mock_providers.test.mjs).
+    st, _, body = request(port, "POST", "/v1/messages", {
+        "model": "m", "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hello there"}]},
+        headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"})
+    d = json.loads(body)
+    check("anthropic message", st == 200 and d["content"] == [
+          {"type": "text", "text": "w1 w2 w3 w4 w5"}] and
+          d["usage"]["input_tokens"] == 5, body)
+    st, _, body = request(port, "POST", "/v1beta/models/gemini-2.5-flash:"
+                          "generateContent?key=" + KEY,
+                          {"contents": [{"parts": [{"text": "hello there"}]}]})
+    d = json.loads(body)
+    check("gemini generateContent", st == 200 and
+          d["candidates"][0]["content"]["parts"] == [
+              {"text": "w1 w2 w3 w4 w5"}] and
+          d["usageMetadata"]["promptTokenCount"] == 5, body)
 
 
 if __name__ == "__main__":

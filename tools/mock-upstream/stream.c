@@ -134,6 +134,14 @@ enum MHD_Result
 sse_start(struct mock_req *req, const struct sse_ops *ops, void *arg,
     const char *const *hdrs)
 {
+	return sse_start_type(req, ops, arg, "text/event-stream; charset=utf-8",
+	    hdrs);
+}
+
+enum MHD_Result
+sse_start_type(struct mock_req *req, const struct sse_ops *ops, void *arg,
+    const char *ctype, const char *const *hdrs)
+{
 	struct MHD_Response	*resp;
 	struct sse		*s;
 	enum MHD_Result		 ret;
@@ -159,8 +167,7 @@ sse_start(struct mock_req *req, const struct sse_ops *ops, void *arg,
 		sse_free(s);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/event-stream; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-cache");
 	for (i = 0; hdrs != NULL && hdrs[i] != NULL && hdrs[i + 1] != NULL;

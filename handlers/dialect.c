@@ -1,0 +1,286 @@
+/*
+ * dialect.c: the relay core for requests in the Anthropic and Gemini
+ * dialects (dialect.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg.h"
+#include "channels.h"
+#include "db.h"
+#include "handlers/dialect.h"
+#include "handlers/embeddings.h"
+#include "handlers/handlers.h"
+#include "providers/openai.h"
+#include "relay.h"
+#include "request.h"
+
+int
+dl_write(struct dl_ctx *x, const char *name, const cJSON *o)
+{
+	char	*s;
+	int	 rc;
+
+	if ((s = cJSON_PrintUnformatted(o)) == NULL)
+		return -1;
+	buf_reset(&x->ev);
+	if (x->array)
+		rc = buf_printf(&x->ev, "%s%s", x->nwritten == 0 ? "[" :
+		    ",\r\n", s);
+	else
+		rc = sse_write(&x->ev, name, s, strlen(s));
+	cJSON_free(s);
+	if (rc == -1 || req_write(x->r, x->ev.p, x->ev.len) == -1 ||
+	    req_flush(x->r) == -1)
+		return -1;
+	x->nwritten++;
+	x->last_write_ms = req_elapsed_ms(x->r);
+	return 0;
+}
+
+/*
+ * An error after the stream began, in the dialect's in-band form: an
+ * event (Anthropic "event: error", Gemini SSE data), or for Gemini's
+ * JSON-array stream one more element {"error":{...}}, as Google ends a
+ * failed array.
+ */
+static void
+dl_error(struct dl_ctx *x, int status, const char *message)
+{
+	cJSON	*o, *e;
+
+	if (!x->array) {
+		req_send_error_status(x->r, status, message);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL)
+		return;
+	if ((e = cJSON_AddObjectToObject(o, "error")) != NULL) {
+		cJSON_AddNumberToObject(e, "code", status);
+		cJSON_AddStringToObject(e, "message", message);
+		cJSON_AddStringToObject(e, "status", status == 504 ?
+		    "DEADLINE_EXCEEDED" : "INTERNAL");
+	}
+	(void)dl_write(x, NULL, o);
+	cJSON_Delete(o);
+}
+
+/* The dialect's hooks for h_chat_event. */
+static int
+cv_chunk(void *arg, const cJSON *chunk)
+{
+	struct dl_ctx	*x = arg;
+
+	return x->ops->chat_chunk(x, chunk);
+}
+
+static int
+cv_done(void *arg)
+{
+	struct dl_ctx	*x = arg;
+
+	return x->ops->chat_done(x);
+}
+
+static int
+cv_failed(void *arg, const char *message)
+{
+	dl_error(arg, 502, message);
+	return 1;
+}
+
+static int
+native_event(struct dl_ctx *x, const char *event, const char *data,
+    size_t n)
+{
+	struct relay	*rl = x->rl;
+	cJSON		*o;
+	int64_t		 t;
+	int		 rc;
+
+	if ((o = cJSON_ParseWithLength(data, n)) == NULL ||
+	    !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return 0;	/* nothing a client of the dialect reads */
+	}
+	if ((t = x->ops->native_event(x, o)) < 0) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	rc = dl_write(x, event[0] != '\0' ? event : NULL, o);
+	cJSON_Delete(o);
+	if (rc == -1)
+		return 1;
+	rl->delivered_tokens += t;
+	if (t > 0 || x->cv.is_done)
+		rl->delivered = 1;
+	return x->cv.up_error;
+}
+
+static int
+on_event(void *arg, const char *event, const char *data, size_t n)
+{
+	struct dl_ctx	*x = arg;
+
+	if (x->native)
+		return native_event(x, event, data, n);
+	return h_chat_event(x->rl, &x->cv, data, n);
+}
+
+static int
+on_status(void *arg, int status, const char *ctype)
+{
+	struct dl_ctx	*x = arg;
+
+	x->status = status;
+	if (!x->stream || status != 200 ||
+	    strncmp(ctype, "text/event-stream", 17) != 0)
+		return 0;
+	x->r->sse = !x->array;
+	if (req_start(x->r, 200, x->array ? "application/json" :
+	    "text/event-stream") == -1 || req_flush(x->r) == -1)
+		return 1;
+	x->started = 1;
+	x->last_write_ms = req_elapsed_ms(x->r);
+	if (!x->native && x->ops->chat_begin(x) == -1) {
+		x->cv.conv_failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+on_data(void *arg, const char *p, size_t n)
+{
+	struct dl_ctx	*x = arg;
+
+	return sse_feed(&x->sp, p, n, on_event, x) != 0;
+}
+
+static int
+on_tick(void *arg)
+{
+	struct dl_ctx	*x = arg;
+	const char	*ka = x->ops->keepalive;
+
+	/* A JSON array has no room for keep-alives: whitespace is fine. */
+	if (x->array)
+		ka = x->nwritten > 0 ? "\r\n" : " ";
+	return h_keepalive(x->r, x->started, &x->last_write_ms, ka);
+}
+
+/*
+ * relay_call's before hook: native for the dialect's own channel type,
+ * else the chat conversion (and adapt.h for the channel's protocol).
+ */
+static int
+before(void *arg, struct relay *rl, struct relay_call *c)
+{
+	struct dl_ctx	*x = arg;
+
+	x->native = strcmp(rl->ch->type, x->ops->native_type) == 0;
+	x->status = 0;
+	c->headers = NULL;
+	c->nheaders = 0;
+	c->raw = NULL;
+	if (x->native) {
+		c->proto = RPROTO_RAW;
+		c->json = NULL;
+		return x->ops->native_call(x, c);
+	}
+	c->proto = RPROTO_CHAT;
+	c->path = "/v1/chat/completions";
+	c->json = x->chat;
+	return 0;
+}
+
+/* The answer of a non-stream call, or an upstream error answer. */
+static enum err
+finish_plain(struct dl_ctx *x, const char **ecode)
+{
+	struct relay	*rl = x->rl;
+	struct req	*r = x->r;
+	cJSON		*o, *out = NULL;
+
+	if (x->status >= 400) {
+		*ecode = "upstream_client_error";
+		return h_pass_upstream_error(r, x->status, x->body.p,
+		    x->body.len);
+	}
+	o = x->status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
+	    NULL;
+	if (cJSON_IsObject(o) && x->native) {
+		if (x->ops->native_whole(x, o) == 0) {
+			out = o;
+			o = NULL;
+		}
+	} else if (cJSON_IsObject(o)) {
+		if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
+		    &rl->usage))
+			rl->usage_upstream = 1;
+		else
+			rl->delivered_tokens = oa_response_output_tokens(o);
+		out = x->ops->chat_whole(x, o);
+	}
+	cJSON_Delete(o);
+	return h_send_answer(rl, x->status, out, ecode);
+}
+
+/* After a stream began: end it properly whatever happened. */
+static void
+end_stream(struct dl_ctx *x, enum err e, const char **ecode)
+{
+	struct req	*r = x->r;
+	enum err	 why;
+
+	why = h_stream_end(x->rl, e, x->cv.is_done, x->cv.up_error, x->cv.conv_failed,
+	    ecode);
+	if (why != ERR_OK)
+		dl_error(x, why == ERR_TIMEOUT ? 504 : 502,
+		    why == ERR_TIMEOUT ? "The upstream provider stopped "
+		    "sending data." : x->cv.conv_failed ? "The upstream answer "
+		    "could not be converted." : "The upstream connection "
+		    "broke mid-stream.");
+	if (x->array && req_write(r, "]", 1) == 0)
+		req_flush(r);
+}
+
+enum err
+dl_run(struct dl_ctx *x)
+{
+	struct req	*r = x->r;
+	struct relay_call c;
+	const char	*ecode = NULL;
+	enum err	 e;
+
+	x->cv.chunk = cv_chunk;
+	x->cv.done = cv_done;
+	x->cv.failed = cv_failed;
+	x->cv.arg = x;
+	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
+	buf_init(&x->ev, 16 * 1024 * 1024);
+	sse_init(&x->sp, 16 * 1024 * 1024);
+	arena_defer(r->a, buf_free, &x->body);
+	arena_defer(r->a, buf_free, &x->ev);
+
+	memset(&c, 0, sizeof(c));
+	c.accept = x->stream ? "text/event-stream" : "application/json";
+	c.before = before;
+	c.on_status = on_status;
+	c.on_data = on_data;
+	c.on_tick = on_tick;
+	c.arg = x;
+	c.started = &x->started;
+	e = relay_call(x->rl, &c, &x->body, &x->status);
+	sse_free(&x->sp);
+	if (x->started) {
+		end_stream(x, e, &ecode);
+		relay_settle(x->rl, 200, ecode);
+		return ERR_OK;
+	}
+	if (e == ERR_OK)
+		e = finish_plain(x, &ecode);
+	return h_settle(x->rl, e, x->status, ecode);
+}
