@@ -75,7 +75,13 @@ qdef_of(enum q q)
 		return &db_video_q[q - Q__ADMIN_END];
 	if (q < Q__RATE_END)
 		return &db_rate_q[q - Q__VIDEO_END];
-	return &db_redeem_q[q - Q__RATE_END];
+	if (q < Q__REDEEM_END)
+		return &db_redeem_q[q - Q__RATE_END];
+	if (q < Q__API_END)
+		return &db_api_q[q - Q__REDEEM_END];
+	if (q < Q__API_OBJ_END)
+		return &db_api_obj_q[q - Q__API_END];
+	return &db_api_log_q[q - Q__API_OBJ_END];
 }
 
 static int64_t

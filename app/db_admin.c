@@ -9,6 +9,10 @@
  * logs row, so the log always explains the balance.  Statuses are
  * range-checked here, before any SQL; strings of results live in the
  * caller's arena.
+ *
+ * The row readers of users, keys and channels, the list and single-row
+ * helpers (q_rows, q_one) and the quota change (quota_tx) serve the
+ * management API's modules (db_api*.c) as well.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +24,6 @@
 #include "db.h"
 #include "db_int.h"
 
-#define USER_COLS "id, username, display_name, email, role, status, quota, " \
-	"used_quota, request_count, `group`, created_at, last_login_at"
-#define USER_FMT "isssddiiisii"
 #define GROUP_COLS "name, ratio_u, rpm, tpm, description"
 
 /* The row of statement q in db_admin_q. */
@@ -33,11 +34,11 @@ const struct qdef db_admin_q[] = {
 	ROW(Q_USER_ADD) = { "INSERT INTO users (username, display_name, email, "
 	    "password_hash, role, status, quota, `group`, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, 1, ?, ?, UNIX_TIMESTAMP())", 0 },
-	ROW(Q_USER_GET) = { "SELECT " USER_COLS " FROM users "
+	ROW(Q_USER_GET) = { "SELECT " USER_COLS " FROM users u "
 	    "WHERE id = ? AND deleted_at IS NULL", 1 },
-	ROW(Q_USER_BY_NAME) = { "SELECT " USER_COLS " FROM users "
+	ROW(Q_USER_BY_NAME) = { "SELECT " USER_COLS " FROM users u "
 	    "WHERE username = ? AND deleted_at IS NULL", 1 },
-	ROW(Q_USER_LIST) = { "SELECT " USER_COLS " FROM users "
+	ROW(Q_USER_LIST) = { "SELECT " USER_COLS " FROM users u "
 	    "WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?", 1 },
 	ROW(Q_USER_LOCK) = { "SELECT username, quota FROM users "
 	    "WHERE id = ? AND deleted_at IS NULL FOR UPDATE", 0 },
@@ -48,12 +49,7 @@ const struct qdef db_admin_q[] = {
 	    "unlimited_quota, model_limits, allow_ips, `group`, rpm_limit, "
 	    "tpm_limit) VALUES (?, ?, ?, ?, 1, UNIX_TIMESTAMP(), ?, ?, ?, ?, "
 	    "?, ?, ?, ?)", 0 },
-	ROW(Q_KEY_LIST) = { "SELECT t.id, t.user_id, COALESCE(u.username, ''), "
-	    "t.name, t.key_prefix, t.status, t.created_time, "
-	    "t.accessed_time, t.expired_time, t.remain_quota, "
-	    "t.unlimited_quota, t.used_quota, t.model_limits, t.allow_ips, "
-	    "t.`group`, t.rpm_limit, t.tpm_limit FROM tokens t "
-	    "LEFT JOIN users u ON u.id = t.user_id "
+	ROW(Q_KEY_LIST) = { "SELECT " TOKEN_COLS TOKEN_FROM
 	    "WHERE t.deleted_at IS NULL AND (? = 0 OR t.user_id = ?) "
 	    "ORDER BY t.id", 1 },
 	ROW(Q_KEY_STATUS) = { "UPDATE tokens SET status = ? "
@@ -63,9 +59,8 @@ const struct qdef db_admin_q[] = {
 	    "status, test_model, created_time, other) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, UNIX_TIMESTAMP(), ?)",
 	    0 },
-	ROW(Q_CHANNEL_LIST) = { "SELECT " CHAN_COLS ", test_model, test_time, "
-	    "response_time, used_quota, created_time, fail_count "
-	    "FROM channels ORDER BY id", 1 },
+	ROW(Q_CHANNEL_LIST) = { "SELECT " CROW_COLS " FROM channels "
+	    "ORDER BY id", 1 },
 	ROW(Q_CHANNEL_STATUS) = { "UPDATE channels SET status = ? WHERE id = ?",
 	    0 },
 	ROW(Q_CHANNEL_GET) = { "SELECT " CHAN_COLS ", key_enc, test_model "
@@ -120,15 +115,75 @@ json_esc(char *out, size_t outsz, const char *s)
 	out[j] = '\0';
 }
 
-/* Reads one USER_COLS row. */
-static enum err
-user_row(struct db *d, MYSQL_STMT *st, struct arena *a, struct user_row *u)
+enum err
+user_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p)
 {
+	struct user_row	*u = p;
+
 	memset(u, 0, sizeof(*u));
 	return q_row(d, st, a, USER_FMT, &u->id, &u->username,
 	    &u->display_name, &u->email, &u->role, &u->status, &u->quota,
 	    &u->used_quota, &u->request_count, &u->group, &u->created_at,
 	    &u->last_login_at);
+}
+
+enum err
+token_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p)
+{
+	struct token_row	*t = p;
+
+	memset(t, 0, sizeof(*t));
+	return q_row(d, st, a, "iisssdiiiidisssnn", &t->id, &t->user_id,
+	    &t->username, &t->name, &t->key_prefix, &t->status,
+	    &t->created_time, &t->accessed_time, &t->expired_time,
+	    &t->remain_quota, &t->unlimited, &t->used_quota, &t->model_limits,
+	    &t->allow_ips, &t->group, &t->rpm_limit, &t->tpm_limit);
+}
+
+enum err
+chan_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p)
+{
+	struct channel_row	*r = p;
+
+	memset(r, 0, sizeof(*r));
+	return q_row(d, st, a, "issssssdddssidiii", &r->c.id, &r->c.type,
+	    &r->c.name, &r->c.base_url, &r->c.models, &r->c.model_mapping,
+	    &r->c.groups, &r->c.priority, &r->c.weight, &r->c.status,
+	    &r->c.other, &r->test_model, &r->test_time, &r->response_time,
+	    &r->used_quota, &r->created_time, &r->fail_count);
+}
+
+void *
+q_rows(struct db *d, MYSQL_STMT *st, struct arena *a, size_t size,
+    enum err (*fn)(struct db *, MYSQL_STMT *, struct arena *, void *),
+    size_t *n, enum err *e)
+{
+	char	*out;
+	size_t	 rows, i;
+
+	*n = 0;
+	*e = ERR_OK;
+	if ((out = q_array(d, st, a, size, &rows)) == NULL)
+		*e = ERR_NOMEM;
+	for (i = 0; *e == ERR_OK && i < rows; i++)
+		if ((*e = fn(d, st, a, out + i * size)) == ERR_OK)
+			(*n)++;
+	q_done(st);
+	if (*e == ERR_NOT_FOUND)
+		*e = ERR_OK;
+	return out;
+}
+
+enum err
+q_one(struct db *d, MYSQL_STMT *st, struct arena *a,
+    enum err (*fn)(struct db *, MYSQL_STMT *, struct arena *, void *),
+    void *out)
+{
+	enum err	 e;
+
+	e = fn(d, st, a, out);
+	q_done(st);
+	return e;
 }
 
 struct user_add {
@@ -193,9 +248,7 @@ db_user_get(struct db *d, struct arena *a, int64_t id, struct user_row *out)
 
 	if ((e = q_run(d, Q_USER_GET, &st, "i", id)) != ERR_OK)
 		return e;
-	e = user_row(d, st, a, out);
-	q_done(st);
-	return e;
+	return q_one(d, st, a, user_read, out);
 }
 
 enum err
@@ -207,9 +260,7 @@ db_user_by_name(struct db *d, struct arena *a, const char *name,
 
 	if ((e = q_run(d, Q_USER_BY_NAME, &st, "s", name)) != ERR_OK)
 		return e;
-	e = user_row(d, st, a, out);
-	q_done(st);
-	return e;
+	return q_one(d, st, a, user_read, out);
 }
 
 enum err
@@ -219,32 +270,19 @@ db_user_list(struct db *d, struct arena *a, int64_t after_id, size_t limit,
 	MYSQL_STMT	*st;
 	int64_t		 lim = (int64_t)(limit < 1 ? 1 : limit > 10000 ? 10000 :
 			    limit);
-	size_t		 rows, i;
 	enum err	 e;
 
 	*n = 0;
 	if ((e = q_run(d, Q_USER_LIST, &st, "ii", after_id, lim)) != ERR_OK)
 		return e;
-	if ((*out = q_array(d, st, a, sizeof(**out), &rows)) == NULL)
-		e = ERR_NOMEM;
-	for (i = 0; e == ERR_OK && i < rows; i++)
-		if ((e = user_row(d, st, a, &(*out)[i])) == ERR_OK)
-			(*n)++;
-	q_done(st);
-	return e == ERR_NOT_FOUND ? ERR_OK : e;
+	*out = q_rows(d, st, a, sizeof(**out), user_read, n, &e);
+	return e;
 }
 
-struct set_quota {
-	int64_t		 uid;
-	int64_t		 quota;
-	const char	*actor;
-	int64_t		 delta;
-};
-
-static enum err
-set_quota_tx(struct db *d, void *arg)
+enum err
+quota_tx(struct db *d, void *arg)
 {
-	struct set_quota	*x = arg;
+	struct quota_chg	*x = arg;
 	struct arena		 a;
 	struct log_rec		 l;
 	MYSQL_STMT		*st;
@@ -253,26 +291,40 @@ set_quota_tx(struct db *d, void *arg)
 	enum err		 e;
 
 	arena_init(&a, 0);
+	x->quota = x->delta = 0;
 	if ((e = q_run(d, Q_USER_LOCK, &st, "i", x->uid)) != ERR_OK)
 		goto out;
 	e = q_row(d, st, &a, "si", &name, &old);
 	q_done(st);
 	if (e != ERR_OK)
 		goto out;
-	if (__builtin_sub_overflow(x->quota, old, &x->delta)) {
+	if (x->add && (__builtin_add_overflow(old, x->value, &x->quota) ||
+	    x->quota < 0)) {
+		set_err(d, 0, "the balance of %lld cannot go below zero",
+		    (long long)old);
+		e = ERR_BAD_REQUEST;
+		goto out;
+	}
+	if (!x->add && __builtin_sub_overflow(x->value, old, &x->delta)) {
 		set_err(d, 0, "quota change out of range");
 		e = ERR_BAD_REQUEST;
 		goto out;
 	}
+	if (x->add)
+		x->delta = x->value;
+	else
+		x->quota = x->value;
 	if ((e = q_run(d, Q_USER_SET_QUOTA, &st, "ii", x->quota, x->uid)) !=
 	    ERR_OK)
 		goto out;
+	q_done(st);
 	json_esc(actor, sizeof(actor), x->actor != NULL ? x->actor : "");
-	snprintf(other, sizeof(other), "{\"action\":\"set_quota\","
+	snprintf(other, sizeof(other), "{\"action\":\"%s\","
 	    "\"old_quota\":%lld,\"new_quota\":%lld,\"by\":\"%s\"}",
-	    (long long)old, (long long)x->quota, actor);
+	    x->add ? "adjust_quota" : "set_quota", (long long)old,
+	    (long long)x->quota, actor);
 	memset(&l, 0, sizeof(l));
-	l.type = LOGT_MANAGE;
+	l.type = x->add && x->delta > 0 ? LOGT_TOPUP : LOGT_MANAGE;
 	l.user_id = x->uid;
 	l.username = name;
 	l.quota = x->delta;
@@ -287,14 +339,14 @@ enum err
 db_user_set_quota(struct db *d, int64_t user_id, int64_t quota,
     const char *actor, int64_t *delta)
 {
-	struct set_quota	 x = { user_id, quota, actor, 0 };
+	struct quota_chg	 x = { user_id, quota, 0, actor, 0, 0 };
 	enum err		 e;
 
 	if (quota < 0) {
 		set_err(d, 0, "quota must not be negative");
 		return ERR_BAD_REQUEST;
 	}
-	if ((e = tx_run(d, set_quota_tx, &x)) == ERR_OK && delta != NULL)
+	if ((e = tx_run(d, quota_tx, &x)) == ERR_OK && delta != NULL)
 		*delta = x.delta;
 	return e;
 }
@@ -321,29 +373,15 @@ enum err
 db_key_list(struct db *d, struct arena *a, int64_t user_id,
     struct token_row **out, size_t *n)
 {
-	struct token_row	*t;
-	MYSQL_STMT		*st;
-	size_t			 rows, i;
-	enum err		 e;
+	MYSQL_STMT	*st;
+	enum err	 e;
 
 	*n = 0;
 	if ((e = q_run(d, Q_KEY_LIST, &st, "ii", user_id, user_id)) !=
 	    ERR_OK)
 		return e;
-	if ((*out = q_array(d, st, a, sizeof(**out), &rows)) == NULL)
-		e = ERR_NOMEM;
-	for (i = 0; e == ERR_OK && i < rows; i++) {
-		t = &(*out)[i];
-		if ((e = q_row(d, st, a, "iisssdiiiidisssnn", &t->id,
-		    &t->user_id, &t->username, &t->name, &t->key_prefix,
-		    &t->status, &t->created_time, &t->accessed_time,
-		    &t->expired_time, &t->remain_quota, &t->unlimited,
-		    &t->used_quota, &t->model_limits, &t->allow_ips, &t->group,
-		    &t->rpm_limit, &t->tpm_limit)) == ERR_OK)
-			(*n)++;
-	}
-	q_done(st);
-	return e == ERR_NOT_FOUND ? ERR_OK : e;
+	*out = q_rows(d, st, a, sizeof(**out), token_read, n, &e);
+	return e;
 }
 
 /* Runs a one-row UPDATE by id: ERR_NOT_FOUND when no row matched. */
@@ -389,28 +427,14 @@ enum err
 db_channel_list(struct db *d, struct arena *a, struct channel_row **out,
     size_t *n)
 {
-	struct channel_row	*r;
-	MYSQL_STMT		*st;
-	size_t			 rows, i;
-	enum err		 e;
+	MYSQL_STMT	*st;
+	enum err	 e;
 
 	*n = 0;
 	if ((e = q_run(d, Q_CHANNEL_LIST, &st, "")) != ERR_OK)
 		return e;
-	if ((*out = q_array(d, st, a, sizeof(**out), &rows)) == NULL)
-		e = ERR_NOMEM;
-	for (i = 0; e == ERR_OK && i < rows; i++) {
-		r = &(*out)[i];
-		if ((e = q_row(d, st, a, "issssssdddssidiii", &r->c.id,
-		    &r->c.type, &r->c.name, &r->c.base_url, &r->c.models,
-		    &r->c.model_mapping, &r->c.groups, &r->c.priority,
-		    &r->c.weight, &r->c.status, &r->c.other, &r->test_model,
-		    &r->test_time, &r->response_time, &r->used_quota,
-		    &r->created_time, &r->fail_count)) == ERR_OK)
-			(*n)++;
-	}
-	q_done(st);
-	return e == ERR_NOT_FOUND ? ERR_OK : e;
+	*out = q_rows(d, st, a, sizeof(**out), chan_read, n, &e);
+	return e;
 }
 
 enum err
@@ -529,8 +553,10 @@ db_group_set(struct db *d, const struct group_row *g, unsigned set)
 }
 
 static enum err
-group_row(struct db *d, MYSQL_STMT *st, struct arena *a, struct group_row *g)
+group_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p)
 {
+	struct group_row	*g = p;
+
 	memset(g, 0, sizeof(*g));
 	return q_row(d, st, a, "sidds", &g->name, &g->ratio_u, &g->rpm,
 	    &g->tpm, &g->description);
@@ -545,9 +571,7 @@ db_group_get(struct db *d, struct arena *a, const char *name,
 
 	if ((e = q_run(d, Q_GROUP_GET, &st, "s", name)) != ERR_OK)
 		return e;
-	e = group_row(d, st, a, out);
-	q_done(st);
-	return e;
+	return q_one(d, st, a, group_read, out);
 }
 
 enum err
@@ -555,17 +579,11 @@ db_group_list(struct db *d, struct arena *a, struct group_row **out,
     size_t *n)
 {
 	MYSQL_STMT	*st;
-	size_t		 rows, i;
 	enum err	 e;
 
 	*n = 0;
 	if ((e = q_run(d, Q_GROUP_LIST, &st, "")) != ERR_OK)
 		return e;
-	if ((*out = q_array(d, st, a, sizeof(**out), &rows)) == NULL)
-		e = ERR_NOMEM;
-	for (i = 0; e == ERR_OK && i < rows; i++)
-		if ((e = group_row(d, st, a, &(*out)[i])) == ERR_OK)
-			(*n)++;
-	q_done(st);
-	return e == ERR_NOT_FOUND ? ERR_OK : e;
+	*out = q_rows(d, st, a, sizeof(**out), group_read, n, &e);
+	return e;
 }

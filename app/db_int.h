@@ -1,8 +1,9 @@
 /*
  * db_int.h: db.c's connection, statement and transaction helpers, shared
  * with the db modules (db_lookup.c, db_money.c, db_migrate.c,
- * db_admin.c, db_video.c, db_rate.c).  Only app/db*.c include this file;
- * it pulls in <mysql.h>, which nothing else may.
+ * db_admin.c, db_video.c, db_rate.c, db_redeem.c, db_api*.c).  Only
+ * app/db*.c include this file; it pulls in <mysql.h>, which nothing else
+ * may.
  *
  * The helpers keep their short names in the sources; the macros below
  * give their linker symbols the module prefix db_ (CONVENTIONS.md,
@@ -41,11 +42,31 @@
 #define tx_rollback	db_tx_rollback
 #define q_array		db_q_array
 #define price_row	db_price_row
+#define user_read	db_user_read
+#define token_read	db_token_read
+#define chan_read	db_chan_read
+#define q_rows		db_q_rows
+#define q_one		db_q_one
+#define quota_tx	db_quota_tx
 
 /* Column lists shared by the statements of several modules. */
 #define CHAN_COLS "id, type, name, base_url, models, model_mapping, " \
 	"`group`, priority, weight, status, other"
 #define PRICE_COLS "model, basis, input_u, output_u, cache_u, unit_u, extra"
+/* A user (table alias u) as user_read reads it. */
+#define USER_COLS "u.id, u.username, u.display_name, u.email, u.role, " \
+	"u.status, u.quota, u.used_quota, u.request_count, u.`group`, " \
+	"u.created_at, u.last_login_at"
+#define USER_FMT "isssddiiisii"
+/* A key (tokens t, users u) as token_read reads it. */
+#define TOKEN_COLS "t.id, t.user_id, COALESCE(u.username, ''), t.name, " \
+	"t.key_prefix, t.status, t.created_time, t.accessed_time, " \
+	"t.expired_time, t.remain_quota, t.unlimited_quota, t.used_quota, " \
+	"t.model_limits, t.allow_ips, t.`group`, t.rpm_limit, t.tpm_limit"
+#define TOKEN_FROM " FROM tokens t LEFT JOIN users u ON u.id = t.user_id "
+/* A channel as listed, as chan_read reads it. */
+#define CROW_COLS CHAN_COLS ", test_model, test_time, response_time, " \
+	"used_quota, created_time, fail_count"
 
 /* Every statement; ro = read-only, may be retried on a new connection. */
 enum q {
@@ -78,6 +99,27 @@ enum q {
 	/* db_redeem.c: db_redeem_q[q - Q__RATE_END] */
 	Q_REDEEM_ADD = Q__RATE_END, Q_REDEEM_CLAIM, Q_REDEEM_QUOTA,
 	Q_REDEEM_CREDIT, Q_REDEEM_LIST,
+	Q__REDEEM_END,
+	/* db_api.c: db_api_q[q - Q__REDEEM_END] */
+	Q_API_USER_AUTH = Q__REDEEM_END, Q_API_USER_LOGIN, Q_API_SESS_ADD,
+	Q_API_SESS_GET, Q_API_SESS_DEL, Q_API_SESS_DROP, Q_API_SESS_PURGE,
+	Q_API_PAT_ADD, Q_API_PAT_COUNT, Q_API_PAT_AUTH, Q_API_PAT_TOUCH,
+	Q_API_PAT_LIST, Q_API_PAT_DEL, Q_API_PAT_DROP, Q_API_USERS,
+	Q_API_USERS_COUNT, Q_API_USER_UPDATE, Q_API_USER_DELETE,
+	Q_API_OPTIONS, Q_API_OPTION_SET,
+	Q__API_END,
+	/* db_api_obj.c: db_api_obj_q[q - Q__API_END] */
+	Q_API_TOKENS = Q__API_END, Q_API_TOKENS_COUNT, Q_API_TOKEN_GET,
+	Q_API_TOKEN_UPDATE, Q_API_TOKEN_DELETE, Q_API_CHANNELS,
+	Q_API_CHANNELS_COUNT, Q_API_CHANNEL_ROW, Q_API_CHANNEL_UPDATE,
+	Q_API_CHANNEL_KEY, Q_API_CHANNEL_DELETE, Q_API_PRICE_DELETE,
+	Q_API_GROUP_USES, Q_API_GROUP_DELETE, Q_API_REDEEMS,
+	Q_API_REDEEMS_COUNT, Q_API_REDEEM_GET, Q_API_REDEEM_UPDATE,
+	Q_API_REDEEM_DELETE,
+	Q__API_OBJ_END,
+	/* db_api_log.c: db_api_log_q[q - Q__API_OBJ_END] */
+	Q_API_LOGS = Q__API_OBJ_END, Q_API_LOG_TOTALS, Q_API_USAGE,
+	Q_API_BALANCE,
 	Q__ALL
 };
 
@@ -92,7 +134,10 @@ extern const struct qdef db_migrate_q[Q__MIG_END - Q__MONEY_END];
 extern const struct qdef db_admin_q[Q__ADMIN_END - Q__MIG_END];
 extern const struct qdef db_video_q[Q__VIDEO_END - Q__ADMIN_END];
 extern const struct qdef db_rate_q[Q__RATE_END - Q__VIDEO_END];
-extern const struct qdef db_redeem_q[Q__ALL - Q__RATE_END];
+extern const struct qdef db_redeem_q[Q__REDEEM_END - Q__RATE_END];
+extern const struct qdef db_api_q[Q__API_END - Q__REDEEM_END];
+extern const struct qdef db_api_obj_q[Q__API_OBJ_END - Q__API_END];
+extern const struct qdef db_api_log_q[Q__ALL - Q__API_OBJ_END];
 
 /* One connection and its statement cache (db.c). */
 struct db {
@@ -153,6 +198,27 @@ char	*fit(char *out, size_t outsz, const char *s);
 /* Reads the next PRICE_COLS row of st into *p (db_lookup.c). */
 enum err price_row(struct db *d, MYSQL_STMT *st, struct arena *a,
 	    struct price *p);
+/*
+ * Row readers (db_admin.c) of USER_COLS into a struct user_row,
+ * TOKEN_COLS into a struct token_row and CROW_COLS into a struct
+ * channel_row (p); as q_row.  Their type is that of q_rows' fn.
+ */
+enum err user_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p);
+enum err token_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p);
+enum err chan_read(struct db *d, MYSQL_STMT *st, struct arena *a, void *p);
+/*
+ * Reads every row of st's stored result with fn into a new arena array
+ * of size-byte slots (returned; NULL on no memory) and ends st.  *n is the
+ * count of rows read, *e ERR_OK (also for no rows), ERR_NOMEM or fn's
+ * error (db_admin.c).
+ */
+void	*q_rows(struct db *d, MYSQL_STMT *st, struct arena *a, size_t size,
+	    enum err (*fn)(struct db *, MYSQL_STMT *, struct arena *, void *),
+	    size_t *n, enum err *e);
+/* Reads the one row of st with fn into out and ends st; as fn. */
+enum err q_one(struct db *d, MYSQL_STMT *st, struct arena *a,
+	    enum err (*fn)(struct db *, MYSQL_STMT *, struct arena *, void *),
+	    void *out);
 /* Inserts one logs row (strings fitted to their columns). */
 enum err log_put(struct db *d, const struct log_rec *l);
 
@@ -166,5 +232,32 @@ struct settle {
 };
 
 enum err settle_tx(struct db *d, void *arg);
+
+/*
+ * Input and output of quota_tx (a tx_run body, db_admin.c): sets the live
+ * user uid's quota to value (add 0; LOGT_MANAGE "set_quota") or adds
+ * value to it (add 1; "adjust_quota", LOGT_TOPUP when value > 0, the
+ * result may not go below zero), with a logs row whose quota is the
+ * change and whose other names the old and new quota and actor.
+ */
+struct quota_chg {
+	int64_t		 uid;
+	int64_t		 value;
+	int		 add;
+	const char	*actor;		/* NULL: "" */
+	int64_t		 quota;		/* out: the new quota */
+	int64_t		 delta;		/* out: the change */
+};
+
+enum err quota_tx(struct db *d, void *arg);
+
+/*
+ * The management API's helpers (db_api.c).  db_api_changed: the outcome
+ * e of a q_run that changes rows, *stp its statement, ERR_NOT_FOUND when
+ * no row matched.  db_api_like: "%kw%" in a with '!', '%' and '_'
+ * escaped for LIKE ... ESCAPE '!' (NULL on no memory).
+ */
+enum err db_api_changed(MYSQL_STMT **stp, enum err e);
+char	*db_api_like(struct arena *a, const char *kw);
 
 #endif

@@ -31,7 +31,8 @@ const struct qdef db_redeem_q[] = {
 };
 
 _Static_assert(sizeof(db_redeem_q) / sizeof(db_redeem_q[0]) ==
-    Q__ALL - Q__RATE_END, "db_redeem_q must have one row per statement");
+    Q__REDEEM_END - Q__RATE_END,
+    "db_redeem_q must have one row per statement");
 
 enum err
 db_redeem_add(struct db *d, int64_t creator, const char *name,

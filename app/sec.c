@@ -172,8 +172,8 @@ sec_request_id(char out[SEC_RID_LEN])
 	to_hex(r, sizeof(r), out);
 }
 
-static int
-hexval(unsigned char ch)
+int
+sec_hexval(unsigned char ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
@@ -205,7 +205,7 @@ parse_secret(const char *s, size_t n, unsigned char key[32], char *err,
 	while (n > 0 && is_ws((unsigned char)s[n - 1]))
 		n--;
 	for (i = 0; i < n; i++)
-		if (hexval((unsigned char)s[i]) == -1) {
+		if (sec_hexval((unsigned char)s[i]) == -1) {
 			snprintf(err, errsz, "non-hex character at offset "
 			    "%zu", i);
 			return -1;
@@ -215,8 +215,8 @@ parse_secret(const char *s, size_t n, unsigned char key[32], char *err,
 		return -1;
 	}
 	for (i = 0; i < 32; i++) {
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
+		hi = sec_hexval((unsigned char)s[2 * i]);
+		lo = sec_hexval((unsigned char)s[2 * i + 1]);
 		key[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;

@@ -36,6 +36,8 @@ void	 sec_sha256_hex(const void *p, size_t n, char out[SEC_HEX256]);
 int	 sec_ct_equal(const void *a, const void *b, size_t n);
 /* A new random request id, 32 lower-case hex chars. */
 void	 sec_request_id(char out[SEC_RID_LEN]);
+/* The value of hex digit ch (either case), or -1. */
+int	 sec_hexval(unsigned char ch);
 /*
  * Reads the secret key file: 64 hex chars (surrounding whitespace allowed).
  * Refuses a file group or others have any access to (mode & 077), or that

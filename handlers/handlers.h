@@ -38,6 +38,8 @@ enum err	 h_messages_count_tokens(struct req *);
 enum err	 h_gemini_models_list(struct req *);
 enum err	 h_gemini_model(struct req *);
 enum err	 h_gemini_post(struct req *);
+/* The management API under /api/ (handlers/admin/api.c). */
+enum err	 h_api(struct req *);
 
 /*
  * Parses r->body as a JSON object; on failure sends the 400 and returns

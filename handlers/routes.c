@@ -54,6 +54,12 @@ const struct route routes_table[] = {
 	    RBODY_NONE, "gemini_model" },
 	{ "POST", "/v1beta/models/*", h_gemini_post, RAUTH_GEMINI,
 	    RBODY_JSON, "gemini_generate" },
+	/* The management API: h_api routes, authenticates and answers. */
+	{ "GET", "/api/**", h_api, RAUTH_NONE, RBODY_NONE, "api" },
+	{ "POST", "/api/**", h_api, RAUTH_NONE, RBODY_JSON, "api" },
+	{ "PUT", "/api/**", h_api, RAUTH_NONE, RBODY_JSON, "api" },
+	{ "PATCH", "/api/**", h_api, RAUTH_NONE, RBODY_JSON, "api" },
+	{ "DELETE", "/api/**", h_api, RAUTH_NONE, RBODY_JSON, "api" },
 	{ "GET", "/healthz", h_health_live, RAUTH_NONE, RBODY_NONE,
 	    "healthz" },
 	{ "GET", "/readyz", h_health_ready, RAUTH_NONE, RBODY_NONE,

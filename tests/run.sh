@@ -4,8 +4,9 @@
 #  1. every $BUILD/tests/test_* binary (unit tests; BUILD defaults to build)
 #  2. unless --unit-only: the test stack (tests/lib/stack.sh up: fresh
 #     MariaDB, mock upstream, nexhina, lighttpd and Apache, under var/test),
-#     then every tests/integration/*.sh (bash), tests/integration/*.test.mjs
-#     and tests/clients/*.test.mjs (node --test), with var/test/env.sh
+#     then every tests/integration/*.sh (bash), tests/integration/*.test.mjs,
+#     tests/clients/*.test.mjs and tests/browser/*.test.mjs (node --test;
+#     the console in Chromium), with var/test/env.sh
 #     exported; then the stack goes down (also on failure or Ctrl-C).
 #
 # Every test program speaks TAP: `ok N - name`, `not ok N - name`, `# ...`
@@ -248,7 +249,8 @@ fi
 # 2. the stack and everything that talks to it
 if [ "$UNIT_ONLY" = 0 ]; then
 	sh_tests=(tests/integration/*.sh)
-	node_tests=(tests/integration/*.test.mjs tests/clients/*.test.mjs)
+	node_tests=(tests/integration/*.test.mjs tests/clients/*.test.mjs
+	    tests/browser/*.test.mjs)
 
 	echo "# ---- stack up"
 	STACK_UP=1

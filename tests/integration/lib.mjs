@@ -183,3 +183,92 @@ export async function makePng(w, h, { noise = false } = {}) {
     chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: noise ? 0 : 9 })),
     chunk('IEND', Buffer.alloc(0))]);
 }
+
+// ---- management API (/api/, docs/admin-api.md) ----
+
+// One request to the management API through node:http, so that a test
+// can choose the client's source address (`local`: any 127.x.y.z reaches
+// the loopback listeners, and the login limiter counts per address) and
+// read Set-Cookie.  Returns { status, headers, text, json } (json null
+// when the body is not JSON, e.g. CSV).
+export async function apiRequest(method, path, { base = env.lighttpd, cookie,
+  csrf, pat, body, headers = {}, local } = {}) {
+  const http = await import('node:http');
+  const u = new URL(base + path);
+  const h = { ...headers };
+  let data;
+  if (body !== undefined) {
+    data = typeof body === 'string' ? body : JSON.stringify(body);
+    h['Content-Type'] = 'application/json';
+    h['Content-Length'] = Buffer.byteLength(data);
+  }
+  if (cookie) h.Cookie = cookie;
+  if (csrf) h['X-CSRF-Token'] = csrf;
+  if (pat) h.Authorization = `Bearer ${pat}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port,
+      path: u.pathname + u.search, method, headers: h, localAddress: local,
+      agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    if (data !== undefined) req.write(data);
+    req.end();
+  });
+}
+
+// Logs in with POST /api/user/login.  The session's call(method, path,
+// body, opts) sends its cookie, and its CSRF token on every method but
+// GET.  Throws unless the login answered 200.
+export async function apiLogin(username, password, opts = {}) {
+  const res = await apiRequest('POST', '/api/user/login',
+    { ...opts, body: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+  const setCookie = [].concat(res.headers['set-cookie'] || [])
+    .find((c) => c.startsWith('nx_session='));
+  const cookie = setCookie.split(';')[0];
+  const csrf = res.json.data.csrf_token;
+  return { cookie, csrf, setCookie, user: res.json.data.user,
+    call: (method, path, body, o = {}) => apiRequest(method, path,
+      { ...opts, cookie, csrf: method === 'GET' ? undefined : csrf, body, ...o }) };
+}
+
+// A user made by nexhinactl with a known password: role 1, 10 or 100.
+export function apiUser(role = 1, { quota = 0, group } = {}) {
+  const username = uniq(role === 100 ? 'root' : role === 10 ? 'adm' : 'usr');
+  const password = `pw-${username}-secret`;
+  const args = ['user', 'add', username, '--role', String(role), '--quota',
+    String(quota), '--password-stdin'];
+  if (group) args.push('--group', group);
+  const id = Number(ctl(args, `${password}\n`));
+  return { username, password, id };
+}
+
+// Parses RFC 4180 CSV (quoted fields, "" escapes, CRLF or LF) into rows.
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let f = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) {
+      if (ch === '"' && text[i + 1] === '"') { f += '"'; i++; }
+      else if (ch === '"') q = false;
+      else f += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') { row.push(f); f = ''; }
+    else if (ch === '\r' && text[i + 1] === '\n') { /* end at the \n */ }
+    else if (ch === '\n') { row.push(f); rows.push(row); row = []; f = ''; }
+    else f += ch;
+  }
+  if (f !== '' || row.length) { row.push(f); rows.push(row); }
+  return rows;
+}

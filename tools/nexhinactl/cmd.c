@@ -86,20 +86,6 @@ gen_password(char *out)
 	return 0;
 }
 
-static int
-valid_username(const char *s)
-{
-	size_t	 n = strlen(s), i;
-
-	if (n == 0 || n > 64 || strspn(s, "0123456789") == n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("._@-", s[i]) ==
-		    NULL)
-			return 0;
-	return 1;
-}
-
 /* Printable text of at most max bytes (names, descriptions). */
 static int
 text_ok(struct ctl *c, const char *opt, const char *s, size_t max)

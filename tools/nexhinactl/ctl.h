@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "cfg.h"
 #include "db.h"
+#include "valid.h"
 
 enum { CTL_OK = 0, CTL_ERR = 1, CTL_USAGE = 2 };
 
@@ -72,10 +73,13 @@ int	 ctl_micro(struct ctl *c, const char *opt, const char *s,
 /* Formats millionths back ("2.5", "0.075", "1") into out; returns out. */
 char	*ctl_micro_fmt(char *out, size_t outsz, int64_t v);
 
-/* Item checkers for ctl_list: 1 when item[0..n) is acceptable. */
-int	 ctl_is_model(const char *s, size_t n);
-int	 ctl_is_group(const char *s, size_t n);
-int	 ctl_is_ip(const char *s, size_t n);
+/*
+ * Item checkers for ctl_list: 1 when item[0..n) is acceptable; the
+ * management API makes the same checks (app/valid.h).
+ */
+#define ctl_is_model	valid_model
+#define ctl_is_group	valid_group
+#define ctl_is_ip	valid_ip
 /*
  * Normalizes a comma list: items trimmed of blanks, empty items and
  * duplicates dropped (first kept), each checked by ok; the result (arena,

@@ -241,38 +241,21 @@ ctl_int(struct ctl *c, const char *opt, const char *s, int64_t min,
 int
 ctl_micro(struct ctl *c, const char *opt, const char *s, int64_t *out)
 {
-	const char	*p = s;
-	int64_t		 ip = 0, fp = 0;
-	int		 fd = 0, dg;
-
-	if (!isdigit((unsigned char)*p))
+	switch (valid_micro(s, out)) {
+	case VM_OK:
+		return CTL_OK;
+	case VM_NOT_NUMBER:
 		return ctl_bad(c, "%s: '%s' is not a non-negative decimal "
 		    "number", opt, s);
-	for (; isdigit((unsigned char)*p); p++) {
-		dg = *p - '0';
-		if (ip > (INT64_MAX - dg) / 10)
-			return ctl_bad(c, "%s: %s is too large", opt, s);
-		ip = ip * 10 + dg;
-	}
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return ctl_bad(c, "%s: '%s': digits must follow '.'",
-			    opt, s);
-		for (; isdigit((unsigned char)*p); p++, fd++) {
-			if (fd == 6)
-				return ctl_bad(c, "%s: '%s' has more than 6 "
-				    "decimals", opt, s);
-			fp = fp * 10 + (*p - '0');
-		}
-	}
-	if (*p != '\0')
-		return ctl_bad(c, "%s: '%s' is not a decimal number", opt, s);
-	for (; fd < 6; fd++)
-		fp *= 10;
-	if (ip > (INT64_MAX - fp) / 1000000)
+	case VM_TOO_LARGE:
 		return ctl_bad(c, "%s: %s is too large", opt, s);
-	*out = ip * 1000000 + fp;
-	return CTL_OK;
+	case VM_NO_FRACTION:
+		return ctl_bad(c, "%s: '%s': digits must follow '.'", opt, s);
+	case VM_DECIMALS:
+		return ctl_bad(c, "%s: '%s' has more than 6 decimals", opt, s);
+	default:
+		return ctl_bad(c, "%s: '%s' is not a decimal number", opt, s);
+	}
 }
 
 char *
@@ -294,104 +277,19 @@ ctl_micro_fmt(char *out, size_t outsz, int64_t v)
 }
 
 int
-ctl_is_model(const char *s, size_t n)
-{
-	size_t	 i;
-
-	if (n == 0 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == ',' ||
-		    s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
-int
-ctl_is_group(const char *s, size_t n)
-{
-	size_t	 i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '-' && s[i] != '.')
-			return 0;
-	return 1;
-}
-
-/* An IPv4 or IPv6 address, optionally with a /prefix length. */
-int
-ctl_is_ip(const char *s, size_t n)
-{
-	unsigned char	 bin[16];
-	char		 a[64];
-	const char	*slash;
-	int		 v6, bits = 0;
-	size_t		 alen, i;
-
-	if (n == 0 || n >= sizeof(a))
-		return 0;
-	memcpy(a, s, n);
-	a[n] = '\0';
-	slash = strchr(a, '/');
-	alen = slash != NULL ? (size_t)(slash - a) : n;
-	if (slash != NULL) {
-		if (slash[1] == '\0' || strlen(slash + 1) > 3)
-			return 0;
-		for (i = 1; slash[i] != '\0'; i++) {
-			if (!isdigit((unsigned char)slash[i]))
-				return 0;
-			bits = bits * 10 + (slash[i] - '0');
-		}
-	}
-	a[alen] = '\0';
-	v6 = strchr(a, ':') != NULL;
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1)
-		return 0;
-	return bits <= (v6 ? 128 : 32);
-}
-
-int
 ctl_list(struct ctl *c, const char *opt, const char *s,
     int (*ok)(const char *, size_t), size_t max, char **out)
 {
-	const char	*p = s, *b, *e, *q, *qe;
+	const char	*bad;
 	char		*r;
-	size_t		 len = 0, n;
+	size_t		 n;
 
 	if ((r = arena_alloc(&c->a, strlen(s) + 1)) == NULL)
 		return ctl_fail(c, "out of memory");
-	while (*p != '\0') {
-		e = p + strcspn(p, ",");
-		for (b = p; b < e && isspace((unsigned char)*b); b++)
-			;
-		for (qe = e; qe > b && isspace((unsigned char)qe[-1]); qe--)
-			;
-		n = (size_t)(qe - b);
-		p = *e == ',' ? e + 1 : e;
-		if (n == 0)
-			continue;
-		if (!ok(b, n))
-			return ctl_bad(c, "%s: '%.*s' is not valid", opt,
-			    (int)n, b);
-		/* Skip a duplicate of an item already kept. */
-		for (q = r; q < r + len; q = qe + 1) {
-			qe = q + strcspn(q, ",");
-			if ((size_t)(qe - q) == n && memcmp(q, b, n) == 0)
-				break;
-		}
-		if (q < r + len)
-			continue;
-		if (len > 0)
-			r[len++] = ',';
-		memcpy(r + len, b, n);
-		len += n;
-		r[len] = '\0';
-	}
-	r[len] = '\0';
-	if (len > max)
+	if (valid_list(s, ok, r, strlen(s) + 1, &bad, &n) == -1)
+		return ctl_bad(c, "%s: '%.*s' is not valid", opt, (int)n,
+		    bad);
+	if (strlen(r) > max)
 		return ctl_bad(c, "%s: list longer than %zu bytes", opt, max);
 	*out = r;
 	return CTL_OK;

@@ -13,7 +13,8 @@
 #  - npm packages of tests/clients (the official SDKs, playwright-core),
 #    when its node_modules is missing or older than package-lock.json:
 #    `npm ci` from the lockfile.  The same for tools/tokens (tiktoken and
-#    the Unicode data the token tables are generated from at build time).
+#    the Unicode data the token tables are generated from at build time)
+#    and tests/browser (playwright-core, with Debian's chromium).
 #
 # Usage: tools/stack/deps.sh        (make deps; make run/test call it)
 set -euo pipefail
@@ -61,6 +62,9 @@ PKGS=(
 	# make fuzz: libFuzzer harnesses (tests/fuzz/run.sh).
 	clang
 	libclang-rt-14-dev
+	# tests/browser: playwright-core drives Debian's Chromium
+	# (/usr/bin/chromium) against the console.
+	chromium
 )
 
 installed() {
@@ -146,6 +150,16 @@ if [ ! -d "$tk/node_modules" ] ||
     [ "$tk/package-lock.json" -nt "$tk/node_modules/.package-lock.json" ]; then
 	echo "deps: installing npm packages in tools/tokens"
 	(cd "$tk" && npm ci --no-audit --no-fund --loglevel=error)
+	npm_done=1
+fi
+
+# npm packages of tests/browser (playwright-core for the console's browser
+# tests): same rule.
+br=$ROOT/tests/browser
+if [ -f "$br/package-lock.json" ] && { [ ! -d "$br/node_modules" ] ||
+    [ "$br/package-lock.json" -nt "$br/node_modules/.package-lock.json" ]; }; then
+	echo "deps: installing npm packages in tests/browser"
+	(cd "$br" && npm ci --no-audit --no-fund --loglevel=error)
 	npm_done=1
 fi
 
