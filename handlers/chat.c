@@ -52,9 +52,10 @@ opt_int(struct req *r, cJSON *o, const char *k, int64_t lo, int64_t hi,
 
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)
-	    v->valuedouble || v->valuedouble < (double)lo ||
-	    v->valuedouble > (double)hi) {
+	/* Range first: the cast of an out-of-range double is undefined. */
+	if (!cJSON_IsNumber(v) || v->valuedouble < (double)lo ||
+	    v->valuedouble > (double)hi ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble) {
 		h_bad_field(r, k, "Invalid '%s': expected an integer between "
 		    "%lld and %lld.", k, (long long)lo, (long long)hi);
 		return -1;

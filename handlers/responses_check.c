@@ -377,9 +377,10 @@ check_scalars(struct h_chk *c, const cJSON *o, struct rs_req *q)
 			    "enabled.");
 	}
 	if ((v = h_given(o, "max_output_tokens")) != NULL) {
-		if (!cJSON_IsNumber(v) || v->valuedouble !=
-		    (double)(int64_t)v->valuedouble || v->valuedouble < 16 ||
-		    v->valuedouble > 10000000)
+		/* Range first: casting an out-of-range double is UB. */
+		if (!cJSON_IsNumber(v) || v->valuedouble < 16 ||
+		    v->valuedouble > 10000000 || v->valuedouble !=
+		    (double)(int64_t)v->valuedouble)
 			return h_chk_bad(c, "max_output_tokens", "Invalid "
 			    "'max_output_tokens': expected an integer between "
 			    "16 and 10000000.");
