@@ -10,8 +10,12 @@
  *                                     {id, object, model, status, created,
  *                                      data: [{url}]}
  *
- * Both families are views of one job (video_tasks): the upstream is always
- * an OpenAI-style /v1/videos API.  A job belongs to the key that made it;
+ * Both families are views of one job (video_tasks): the upstream is an
+ * OpenAI-style /v1/videos API, or for a `gemini` channel Google's Veo
+ * long-running operation (providers/veo.h: predictLongRunning, the
+ * operation's name kept as the upstream id); create_before picks path
+ * and body per channel, and the Veo answer is read into the same
+ * VideoResource fields.  A job belongs to the key that made it;
  * any other key gets the same 404 as an unknown id.  Billing is per
  * request (docs/pricing.md, basis request): the price is held, the
  * upstream job created, and the hold settled into a charge in the
@@ -35,7 +39,9 @@
 #include "handlers/video.h"
 #include "log.h"
 #include "multipart.h"
+#include "providers/gemini.h"
 #include "providers/openai.h"
+#include "providers/veo.h"
 #include "relay.h"
 #include "request.h"
 #include "sec.h"
@@ -272,6 +278,12 @@ vid_cjson_free(void *p)
 	cJSON_Delete(p);
 }
 
+static void
+cjson_text_free(void *p)
+{
+	cJSON_free(p);
+}
+
 /* ---- multipart (the official SDK's videos.create sends it) ---- */
 
 static enum err
@@ -419,6 +431,7 @@ first_data(struct req *r, const struct vid_req *vr, cJSON *u)
 	cJSON_AddNullToObject(d, "expires_at");
 	cJSON_AddNullToObject(d, "error");
 	vid_merge(d, u);
+	vid_keep_veo_uri(d, u);
 	s = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);
 	if (s == NULL)
@@ -491,7 +504,9 @@ create_store(struct relay *rl, const struct vid_req *vr, cJSON *u)
 
 	id = cJSON_GetObjectItemCaseSensitive(u, "id");
 	st = cJSON_GetObjectItemCaseSensitive(u, "status");
-	if (!cJSON_IsString(id) || !vid_upstream_id_ok(id->valuestring) ||
+	if (!cJSON_IsString(id) || !(vid_is_veo(rl->ch) ?
+	    veo_op_name_ok(id->valuestring) :
+	    vid_upstream_id_ok(id->valuestring)) ||
 	    !cJSON_IsString(st) || !vid_status_ok(st->valuestring)) {
 		log_warn(r->rid, "channel %lld: video answer without a usable "
 		    "id or status", (long long)rl->ch->id);
@@ -546,6 +561,82 @@ create_store(struct relay *rl, const struct vid_req *vr, cJSON *u)
 	return vid_answer(r, &t, vr->api);
 }
 
+/*
+ * relay_call's before hook: a gemini channel gets Veo's
+ * predictLongRunning (for its mapped model), any other the OpenAI
+ * CreateVideoJsonBody.  An input_reference has no Veo form here: such a
+ * request skips gemini channels.
+ */
+static int
+create_before(void *arg, struct relay *rl, struct relay_call *c)
+{
+	struct vid_req	*vr = arg;
+	char		 p[512];
+
+	c->raw = NULL;
+	c->raw_len = 0;
+	c->ctype = NULL;
+	if (!vid_is_veo(rl->ch)) {
+		c->path = "/v1/videos";
+		c->json = vr->up;
+		return 0;
+	}
+	if (veo_create_path(p, sizeof(p), rl->up_model) == -1 ||
+	    cJSON_GetObjectItemCaseSensitive(vr->up, "input_reference") !=
+	    NULL) {
+		log_warn(rl->r->rid, "channel %lld: no Veo request for model "
+		    "%.128s or its input_reference; skipped",
+		    (long long)rl->ch->id, rl->up_model);
+		return 1;
+	}
+	if (vr->veo_body == NULL && (vr->veo_body = veo_create_body(
+	    vr->prompt, vr->size, vr->seconds)) != NULL)
+		arena_defer(rl->r->a, cjson_text_free, vr->veo_body);
+	if (vr->veo_body == NULL || (c->path = arena_strdup(rl->r->a, p)) ==
+	    NULL)
+		return -1;
+	c->json = NULL;
+	c->raw = vr->veo_body;
+	c->raw_len = strlen(vr->veo_body);
+	c->ctype = "application/json";
+	return 0;
+}
+
+/* The client's error body for an upstream 4xx (malloc'd), or NULL. */
+static char *
+up_error(struct relay *rl, const struct buf *body)
+{
+	cJSON	*o, *m;
+	char	*s;
+
+	if (!vid_is_veo(rl->ch))
+		return oa_error_masked(body->p, body->len);
+	if ((o = gm_up_error(body->p, body->len)) == NULL)
+		return NULL;
+	m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    o, "error"), "message");
+	if (cJSON_IsString(m))
+		oa_mask(m->valuestring);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+/* The upstream's answer to a creation as a VideoResource-ish object. */
+static cJSON *
+create_answer(struct relay *rl, const struct buf *body)
+{
+	char	 uri[VEO_URI_MAX + 1];
+	cJSON	*u;
+
+	if (!vid_is_veo(rl->ch))
+		return cJSON_ParseWithLength(body->p, body->len);
+	if ((u = veo_op_parse(body->p, body->len, 1, uri, sizeof(uri))) !=
+	    NULL && uri[0] != '\0')
+		cJSON_AddStringToObject(u, "veo_uri", uri);
+	return u;
+}
+
 /* Validated request -> hold -> upstream job -> stored, charged task. */
 static enum err
 create(struct req *r, struct vid_req *vr)
@@ -583,20 +674,21 @@ create(struct req *r, struct vid_req *vr)
 	c.path = "/v1/videos";
 	c.json = vr->up;
 	c.accept = "application/json";
+	c.before = create_before;
+	c.arg = vr;
 	e = relay_call(rl, &c, body, &status);
 	if (e != ERR_OK)
 		return create_failed(rl, e, 0, NULL);
 	if (status >= 400) {
 		/* The client's fault (relay_call fails over on the others). */
-		if ((s = oa_error_masked(body->p, body->len)) == NULL)
+		if ((s = up_error(rl, body)) == NULL)
 			return create_failed(rl, ERR_UPSTREAM, 0, NULL);
 		req_send_error_body(r, status, s, strlen(s));
 		cJSON_free(s);
 		create_failed(rl, ERR_OK, status, "upstream_client_error");
 		return ERR_OK;
 	}
-	if (status != 200 || (u = cJSON_ParseWithLength(body->p,
-	    body->len)) == NULL) {
+	if (status != 200 || (u = create_answer(rl, body)) == NULL) {
 		log_warn(r->rid, "channel %lld: unusable %d answer to a video "
 		    "job", (long long)rl->ch->id, status);
 		return create_failed(rl, ERR_UPSTREAM, 0, NULL);

@@ -12,6 +12,8 @@
  *   prompt        the first VID_PROMPT_STORE bytes of the prompt
  *   size, seconds, progress, completed_at, expires_at, error
  *                 the VideoResource fields last heard from upstream
+ *   veo_uri       gemini channels: the finished sample's video uri
+ *                 (providers/veo.h), fetched by the content endpoint
  */
 #ifndef NX_HANDLERS_VIDEO_H
 #define NX_HANDLERS_VIDEO_H
@@ -21,6 +23,7 @@
 #include "err.h"
 
 struct cJSON;
+struct channel;
 struct req;
 struct video_task;
 
@@ -37,6 +40,7 @@ struct vid_req {
 	const char	*size;		/* NULL: the upstream's default */
 	const char	*seconds;	/* NULL: the upstream's default */
 	struct cJSON	*up;		/* CreateVideoJsonBody for upstream */
+	char		*veo_body;	/* its Veo form, built on first use */
 };
 
 /* VideoSize values (openai-openapi.yaml), NULL-terminated. */
@@ -50,6 +54,10 @@ void	 vid_cjson_free(void *p);
 int	 vid_status_ok(const char *s);
 /* 1 when an upstream job id is safe in a URL path: [A-Za-z0-9._:-]{1,255}. */
 int	 vid_upstream_id_ok(const char *s);
+/* 1 when ch runs video jobs as Veo operations (type gemini). */
+int	 vid_is_veo(const struct channel *ch);
+/* Copies u.veo_uri (a string) into d; nothing when absent. */
+void	 vid_keep_veo_uri(struct cJSON *d, const struct cJSON *u);
 /* Sets d.prompt to prompt cut to VID_PROMPT_STORE bytes (whole chars). */
 void	 vid_store_prompt(struct cJSON *d, const char *prompt);
 /*

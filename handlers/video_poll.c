@@ -12,6 +12,11 @@
  * answer what the winner stored).  When the upstream cannot be reached
  * the stored state is answered unchanged and the client polls again.
  *
+ * Gemini channels (vid_is_veo) run jobs as Veo operations: the poll is
+ * GET /v1beta/{operation name}, read by providers/veo.c into the same
+ * fields, and the content is the finished sample's uri, fetched with the
+ * channel's key only when it lies under the channel's base URL.
+ *
  * The content endpoint streams the upstream's bytes as they arrive with
  * the upstream's Content-Type (from an allow-list), never holding the
  * whole file.
@@ -28,6 +33,7 @@
 #include "handlers/video.h"
 #include "log.h"
 #include "providers/openai.h"
+#include "providers/veo.h"
 #include "relay.h"
 #include "request.h"
 
@@ -71,6 +77,12 @@ vid_status_ok(const char *s)
 	return 0;
 }
 
+int
+vid_is_veo(const struct channel *ch)
+{
+	return ch != NULL && strcmp(ch->type, "gemini") == 0;
+}
+
 static int
 is_final(const char *s)
 {
@@ -94,6 +106,15 @@ set_item(cJSON *d, const char *k, cJSON *v)
 		return;
 	cJSON_DeleteItemFromObjectCaseSensitive(d, k);
 	cJSON_AddItemToObject(d, k, v);
+}
+
+void
+vid_keep_veo_uri(cJSON *d, const cJSON *u)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(u, "veo_uri");
+
+	if (cJSON_IsString(v))
+		set_item(d, "veo_uri", cJSON_CreateString(v->valuestring));
 }
 
 /* s cut to at most max bytes without splitting a UTF-8 character. */
@@ -359,21 +380,23 @@ poll(struct req *r, struct video_task *t)
 	struct buf	*body;
 	cJSON		*d, *u = NULL, *v, *e;
 	const char	*st = NULL;
-	char		*data, *t_data;
-	int		 status = 0, changed = 0;
+	char		*data, *t_data, uri[VEO_URI_MAX + 1];
+	int		 status = 0, changed = 0, veo;
 	enum err	 err;
 
 	if (is_final(t->status) || (d = task_data(r, t)) == NULL ||
 	    (rl = job_relay(r, t)) == NULL ||
 	    (body = arena_alloc(r->a, sizeof(*body))) == NULL)
 		return;
+	veo = vid_is_veo(rl->chans);
 	buf_init(body, VID_ANSWER_MAX);
 	arena_defer(r->a, buf_free, body);
 	memset(&c, 0, sizeof(c));
 	c.method = "GET";
-	c.path = arena_printf(r->a, "/v1/videos/%s", t->upstream_id);
+	c.path = veo ? arena_printf(r->a, "/v1beta/%s", t->upstream_id) :
+	    arena_printf(r->a, "/v1/videos/%s", t->upstream_id);
 	c.accept = "application/json";
-	if (c.path == NULL)
+	if (c.path == NULL || (veo && !veo_op_name_ok(t->upstream_id)))
 		return;
 	if ((err = relay_call(rl, &c, body, &status)) != ERR_OK) {
 		log_warn(r->rid, "video task %s: polling failed: %s", t->id,
@@ -389,9 +412,12 @@ poll(struct req *r, struct video_task *t)
 			    "provider no longer knows this video job.");
 			set_item(d, "error", e);
 		}
-	} else if (status == 200 && (u = cJSON_ParseWithLength(body->p,
+	} else if (status == 200 && (u = veo ? veo_op_parse(body->p,
+	    body->len, 0, uri, sizeof(uri)) : cJSON_ParseWithLength(body->p,
 	    body->len)) != NULL) {
 		arena_defer(r->a, vid_cjson_free, u);
+		if (veo && uri[0] != '\0')
+			set_item(d, "veo_uri", cJSON_CreateString(uri));
 		v = cJSON_GetObjectItemCaseSensitive(u, "status");
 		if (cJSON_IsString(v) && vid_status_ok(v->valuestring))
 			st = v->valuestring;
@@ -656,7 +682,7 @@ h_video_content(struct req *r)
 	struct relay		*rl;
 	struct relay_call	 c;
 	struct buf		*body;
-	const char		*var = variant(r);
+	const char		*var = variant(r), *path = NULL;
 	char			*s;
 	int			 status = 0;
 	enum err		 e;
@@ -674,6 +700,18 @@ h_video_content(struct req *r)
 	}
 	if ((rl = job_relay(r, &t)) == NULL)
 		return ERR_NO_CHANNEL;
+	if (vid_is_veo(rl->chans)) {
+		if (var != NULL && strcmp(var, "video") != 0)
+			return h_bad_field(r, "variant", "Invalid 'variant': "
+			    "this model has only the video.");
+		if ((path = veo_uri_path(rl->chans->base_url, str_or(
+		    task_data(r, &t), "veo_uri", ""))) == NULL) {
+			log_warn(r->rid, "video task %s: its video uri is not "
+			    "under channel %lld's base URL", t.id,
+			    (long long)t.channel_id);
+			return ERR_UPSTREAM;
+		}
+	}
 	if ((body = arena_alloc(r->a, sizeof(*body))) == NULL)
 		return ERR_NOMEM;
 	buf_init(body, VID_ANSWER_MAX);
@@ -682,9 +720,9 @@ h_video_content(struct req *r)
 	x.r = r;
 	memset(&c, 0, sizeof(c));
 	c.method = "GET";
-	c.path = arena_printf(r->a, "/v1/videos/%s/content%s%s",
-	    t.upstream_id, var != NULL ? "?variant=" : "",
-	    var != NULL ? var : "");
+	c.path = path != NULL ? path : arena_printf(r->a,
+	    "/v1/videos/%s/content%s%s", t.upstream_id, var != NULL ?
+	    "?variant=" : "", var != NULL ? var : "");
 	c.on_status = cs_status;
 	c.on_data = cs_data;
 	c.on_tick = cs_tick;
@@ -701,8 +739,8 @@ h_video_content(struct req *r)
 	}
 	if (e != ERR_OK)
 		return e;
-	if (status >= 400 && (s = oa_error_masked(body->p, body->len)) !=
-	    NULL) {
+	if (status >= 400 && path == NULL && (s = oa_error_masked(body->p,
+	    body->len)) != NULL) {
 		req_send_error_body(r, status, s, strlen(s));
 		cJSON_free(s);
 		return ERR_OK;

@@ -15,7 +15,8 @@
  * generate, say) is 404 NOT_FOUND; unlisted model names are served.
  * Controls: X-Mock-* headers and a "[mock name=value ...]" prefix at
  * the start of a text part (the last one wins); README.md has the
- * answer's rules.
+ * answer's rules.  Veo's predictLongRunning, its operations and the
+ * video files are gemini_veo.c's.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -679,6 +680,8 @@ h_gm_model(struct mock_req *req)
 	const struct gm_model	*m = gm_find(name);
 	char			 msg[400];
 
+	if (strstr(name, "/operations/") != NULL)
+		return gm_veo_op(req, name);
 	if (m != NULL)
 		return mock_reply_json(req, 200, gm_model_doc(m), NULL);
 	snprintf(msg, sizeof(msg), "models/%.100s is not found for API "
@@ -715,6 +718,8 @@ h_gm_action(struct mock_req *req)
 		return gm_embed(req, model, 0);
 	if (strcmp(colon, "batchEmbedContents") == 0)
 		return gm_embed(req, model, 1);
+	if (strcmp(colon, "predictLongRunning") == 0)
+		return gm_veo_create(req, model);
 	snprintf(msg, sizeof(msg), "Method not found: %.100s", colon);
 	return gm_fail(req, 404, msg);
 }
@@ -723,6 +728,7 @@ static const struct mock_route gm_routes[] = {
 	{ "GET", "/v1beta/models", 0, h_gm_models },
 	{ "GET", "/v1beta/models/", 1, h_gm_model },
 	{ "POST", "/v1beta/models/", 1, h_gm_action },
+	{ "GET", "/v1beta/files/", 1, gm_veo_file },
 	{ NULL, NULL, 0, NULL }
 };
 

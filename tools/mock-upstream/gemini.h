@@ -100,4 +100,12 @@ extern const struct sse_ops gm_gen_sse;
 /* Google's error object {"error":{code,message,status}}. */
 cJSON	*gm_error_doc(unsigned int status, const char *msg);
 
+/* Veo long-running operations (gemini_veo.c). */
+/* POST /v1beta/models/{model}:predictLongRunning */
+enum MHD_Result gm_veo_create(struct mock_req *, const char *model);
+/* GET /v1beta/models/{rest}, rest = "{m}/operations/{id}" */
+enum MHD_Result gm_veo_op(struct mock_req *, const char *rest);
+/* GET /v1beta/files/{id}:download */
+enum MHD_Result gm_veo_file(struct mock_req *);
+
 #endif
