@@ -49,6 +49,8 @@ STOP_TIMEOUT=${NX_STOP_TIMEOUT:-40}
 CONF=$VAR/nexhina.conf
 MOCK_KEY=sk-mock-upstream
 DEMO_MODELS=gpt-4o-mini,gpt-4o,gpt-4.1,gpt-4.1-mini,gpt-4.1-nano,o3,o4-mini
+DEMO_ANTHROPIC=claude-sonnet-4-20250514,claude-opus-4-20250514
+DEMO_GEMINI=gemini-2.5-pro
 
 say() { echo "run: $*"; }
 die() {
@@ -297,7 +299,10 @@ gen_password() {
 # stopped instead of adding the admin twice.
 bootstrap() {
 	local ctl=("$BIN/nexhinactl" -c "$CONF") pw out key
-	[ ! -f "$VAR/bootstrap.done" ] || return 0
+	if [ -f "$VAR/bootstrap.done" ]; then
+		vendor_channels
+		return 0
+	fi
 	need_bin nexhinactl
 	say "first run: creating admin user, demo channel and demo key"
 	if [ ! -f "$VAR/bootstrap.user" ]; then
@@ -332,7 +337,25 @@ bootstrap() {
 		)
 	fi
 	chmod 600 "$VAR/admin-password" "$VAR/demo-key"
+	vendor_channels
 	touch "$VAR/bootstrap.done"
+}
+
+# Demo anthropic and gemini channels to the mock (which speaks both), so
+# /v1/messages and the Gemini API can be tried as well; once per var/,
+# also for a var/ made before they existed.
+vendor_channels() {
+	local ctl=("$BIN/nexhinactl" -c "$CONF")
+	[ ! -f "$VAR/bootstrap.vendors" ] || return 0
+	printf %s "$MOCK_KEY" | "${ctl[@]}" channel add --type anthropic \
+	    --name demo-mock-anthropic --base-url "http://127.0.0.1:$MOCK_PORT" \
+	    --key-stdin --models "$DEMO_ANTHROPIC" >/dev/null ||
+	    die "nexhinactl channel add failed"
+	printf %s "$MOCK_KEY" | "${ctl[@]}" channel add --type gemini \
+	    --name demo-mock-gemini --base-url "http://127.0.0.1:$MOCK_PORT" \
+	    --key-stdin --models "$DEMO_GEMINI" >/dev/null ||
+	    die "nexhinactl channel add failed"
+	touch "$VAR/bootstrap.vendors"
 }
 
 print_banner() {
@@ -349,6 +372,7 @@ print_banner() {
 
   Try it:
     curl $url/v1/chat/completions -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'
+    curl $url/v1/messages -H "x-api-key: $key" -H 'anthropic-version: 2023-06-01' -H 'Content-Type: application/json' -d '{"model":"claude-sonnet-4-20250514","max_tokens":100,"messages":[{"role":"user","content":"Hello"}]}'
 
   Logs in $VAR/log/   Ctrl-C stops everything.
 
