@@ -194,6 +194,9 @@ uiTest('a key made in the console works with curl; its request shows in the logs
 	const csv = await page.evaluate(async (u) => (await fetch(u)).text(),
 	    href);
 	assert.ok(csv.includes(r.requestId));
+	// The header's balance follows the charge (refreshed on navigation).
+	await page.getByLabel('Account balance')
+	    .filter({ hasText: units(userQuota(t.userId)) }).waitFor();
 	await shot(page, 'logs');
 
 	// The dashboard counts it.

@@ -134,7 +134,14 @@ async function route() {
 		renderLogin(m);
 		return;
 	}
-	if (!session.user) {
+	if (session.user) {
+		// The balance moves with every request: refresh the header's
+		// figure in the background.
+		loadSelf().then((u) => {
+			const b = document.querySelector('#top .bal');
+			if (u && b) b.textContent = `Balance: ${amount(u.quota)}`;
+		}).catch(() => {});
+	} else {
 		let u = null;
 		try {
 			u = await loadSelf();
