@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "tokens.h"
 
 /*
@@ -703,4 +705,31 @@ int64_t
 tok_count_model(const char *model, const char *s, size_t n)
 {
 	return tok_count(tok_encoding_for_model(model), s, n);
+}
+
+int64_t
+tok_estimate_str(const char *s)
+{
+	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
+}
+
+int64_t
+tok_estimate_member(const cJSON *o, const char *k)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? tok_estimate_str(v->valuestring) : 0;
+}
+
+int64_t
+tok_estimate_json(const cJSON *v)
+{
+	char	*s;
+	int64_t	 n;
+
+	if (v == NULL || (s = cJSON_PrintUnformatted(v)) == NULL)
+		return 0;
+	n = tok_estimate_str(s);
+	cJSON_free(s);
+	return n;
 }

@@ -26,6 +26,13 @@ extern const char *const tok_enc_names[TOK_ENC__MAX];
  * up) plus one per non-ASCII UTF-8 lead byte; 0 only for n == 0.
  */
 int64_t		 tok_estimate(const char *s, size_t n);
+/* tok_estimate of a NUL-terminated s; 0 for NULL. */
+int64_t		 tok_estimate_str(const char *s);
+struct cJSON;
+/* tok_estimate of string member k of o; 0 when o has no such string. */
+int64_t		 tok_estimate_member(const struct cJSON *o, const char *k);
+/* tok_estimate of v printed as compact JSON; 0 for NULL or on failure. */
+int64_t		 tok_estimate_json(const struct cJSON *v);
 
 /*
  * Tokens of s[0..n) in encoding enc: exactly what OpenAI's tokenizer gives

@@ -28,12 +28,6 @@ get(const cJSON *o, const char *k)
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-static int64_t
-text_tokens(const char *s)
-{
-	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
-}
-
 /* Optional member of type test; msg names what was expected. */
 static int
 opt_type(struct h_chk *c, const cJSON *o, const char *k,
@@ -83,7 +77,7 @@ check_part(struct h_chk *c, const cJSON *p, const char *at, int64_t *tok)
 		if (!cJSON_IsString(get(p, k)))
 			return h_chk_bad(c, pb, "Invalid '%s': expected a string.",
 			    pb);
-		*tok += text_tokens(get(p, k)->valuestring);
+		*tok += tok_estimate_str(get(p, k)->valuestring);
 		return 0;
 	}
 	if (strcmp(t->valuestring, "input_image") == 0) {
@@ -120,7 +114,7 @@ check_message(struct h_chk *c, const cJSON *it, const char *at, int64_t *tok)
 		    "user, assistant, system, developer.", pb);
 	snprintf(pb, sizeof(pb), "%s.content", at);
 	if (cJSON_IsString(ct)) {
-		*tok += text_tokens(ct->valuestring);
+		*tok += tok_estimate_str(ct->valuestring);
 		return 0;
 	}
 	if (!cJSON_IsArray(ct))
@@ -147,7 +141,7 @@ need_strings(struct h_chk *c, const cJSON *it, const char *at,
 		if (!cJSON_IsString(get(it, keys[k])))
 			return h_chk_bad(c, pb, "Missing required parameter: '%s' "
 			    "(a string).", pb);
-		*tok += text_tokens(get(it, keys[k])->valuestring);
+		*tok += tok_estimate_str(get(it, keys[k])->valuestring);
 	}
 	return 0;
 }
@@ -180,10 +174,10 @@ check_item(struct h_chk *c, const cJSON *it, int i, int64_t *tok)
 		o = get(it, "output");
 		snprintf(pb, sizeof(pb), "%s.output", at);
 		if (cJSON_IsString(o))
-			*tok += text_tokens(o->valuestring);
+			*tok += tok_estimate_str(o->valuestring);
 		else if (cJSON_IsArray(o) &&
 		    (s = cJSON_PrintUnformatted(o)) != NULL) {
-			*tok += text_tokens(s);
+			*tok += tok_estimate_str(s);
 			cJSON_free(s);
 		} else if (!cJSON_IsArray(o))
 			return h_chk_bad(c, pb, "Invalid '%s': expected a string or "
@@ -192,7 +186,7 @@ check_item(struct h_chk *c, const cJSON *it, int i, int64_t *tok)
 	}
 	/* Other item types are the upstream's to judge; count their JSON. */
 	if ((s = cJSON_PrintUnformatted(it)) != NULL) {
-		*tok += text_tokens(s);
+		*tok += tok_estimate_str(s);
 		cJSON_free(s);
 	}
 	return 0;
@@ -212,7 +206,7 @@ check_input(struct h_chk *c, const cJSON *o, int64_t *tok)
 		return h_chk_bad(c, "input", "Missing required parameter: 'input'.");
 	}
 	if (cJSON_IsString(in)) {
-		*tok += 3 + text_tokens(in->valuestring);
+		*tok += 3 + tok_estimate_str(in->valuestring);
 		return 0;
 	}
 	if (!cJSON_IsArray(in))
@@ -258,7 +252,7 @@ check_tools(struct h_chk *c, const cJSON *o, int64_t *tok)
 		i++;
 	}
 	if ((s = cJSON_PrintUnformatted(tools)) != NULL) {
-		*tok += text_tokens(s);
+		*tok += tok_estimate_str(s);
 		cJSON_free(s);
 	}
 	return 0;
@@ -414,7 +408,7 @@ h_responses_check(const cJSON *o, struct rs_req *q, char *param,
 	    check_text(&c, o) == -1 || check_metadata(&c, o) == -1)
 		return -1;
 	m = h_given(o, "instructions");
-	tok += m != NULL ? 3 + text_tokens(m->valuestring) : 0;
+	tok += m != NULL ? 3 + tok_estimate_str(m->valuestring) : 0;
 	q->est_prompt = tok;
 	q->native_only = !rc_convertible(o, q->why_param,
 	    sizeof(q->why_param), q->why, sizeof(q->why));

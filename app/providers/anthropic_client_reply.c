@@ -342,7 +342,7 @@ cl_delta(struct an_cl_stream *s, const char *dtype, const char *key,
 	cJSON	*e, *d;
 	int	 bad = 0;
 
-	s->est_output += tok_estimate(v, strlen(v));
+	s->est_output += tok_estimate_str(v);
 	e = ev_new(&bad, "content_block_delta");
 	put_num(&bad, e, "index", s->index);
 	d = put_obj(&bad, e, "delta");
@@ -490,26 +490,6 @@ an_cl_stream_done(struct an_cl_stream *s, an_event_fn emit, void *arg)
 
 /* ---- input estimate ---- */
 
-static int64_t
-str_tokens(const char *s)
-{
-	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
-}
-
-/* Printed JSON of v, estimated (0 when it cannot be printed). */
-static int64_t
-json_tokens(const cJSON *v)
-{
-	char	*s;
-	int64_t	 n;
-
-	if (v == NULL || (s = cJSON_PrintUnformatted(v)) == NULL)
-		return 0;
-	n = tok_estimate(s, strlen(s));
-	cJSON_free(s);
-	return n;
-}
-
 /* Tokens of a content: a string or blocks (tool results nest). */
 static int64_t
 content_tokens(const cJSON *c, int depth)
@@ -519,19 +499,19 @@ content_tokens(const cJSON *c, int depth)
 	int64_t		 n = 0;
 
 	if (cJSON_IsString(c))
-		return str_tokens(c->valuestring);
+		return tok_estimate_str(c->valuestring);
 	cJSON_ArrayForEach(b, arr(c)) {
 		t = str(b, "type");
 		if (streq(t, "image") || streq(t, "document"))
 			n += AN_IMAGE_TOKENS;
 		else if (streq(t, "tool_use"))
-			n += str_tokens(str(b, "name")) +
-			    json_tokens(get(b, "input"));
+			n += tok_estimate_str(str(b, "name")) +
+			    tok_estimate_json(get(b, "input"));
 		else if (streq(t, "tool_result") && depth == 0)
 			n += content_tokens(get(b, "content"), 1);
 		else
-			n += str_tokens(str(b, "text")) +
-			    str_tokens(str(b, "thinking"));
+			n += tok_estimate_str(str(b, "text")) +
+			    tok_estimate_str(str(b, "thinking"));
 	}
 	return n;
 }
@@ -546,6 +526,6 @@ an_request_input_tokens(const cJSON *req)
 	cJSON_ArrayForEach(m, arr(get(req, "messages")))
 		n += 3 + content_tokens(get(m, "content"), 0);
 	if (cJSON_IsArray(get(req, "tools")))
-		n += json_tokens(get(req, "tools"));
+		n += tok_estimate_json(get(req, "tools"));
 	return n;
 }

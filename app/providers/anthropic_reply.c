@@ -640,14 +640,6 @@ an_usage_read(const cJSON *usage, struct usage *u)
 	return have;
 }
 
-static int64_t
-str_tokens(const cJSON *o, const char *k)
-{
-	const char	*s = str(o, k);
-
-	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
-}
-
 int64_t
 an_event_output_tokens(const cJSON *ev)
 {
@@ -656,13 +648,13 @@ an_event_output_tokens(const cJSON *ev)
 
 	if (streq(t, "content_block_delta")) {
 		d = get(ev, "delta");
-		return str_tokens(d, "text") + str_tokens(d, "thinking") +
-		    str_tokens(d, "partial_json");
+		return tok_estimate_member(d, "text") + tok_estimate_member(d, "thinking") +
+		    tok_estimate_member(d, "partial_json");
 	}
 	if (streq(t, "content_block_start")) {
 		d = get(ev, "content_block");
-		return str_tokens(d, "text") + str_tokens(d, "thinking") +
-		    str_tokens(d, "name");
+		return tok_estimate_member(d, "text") + tok_estimate_member(d, "thinking") +
+		    tok_estimate_member(d, "name");
 	}
 	return 0;
 }

@@ -744,26 +744,6 @@ gm_usage_read(const cJSON *meta, struct usage *u)
 	return 1;
 }
 
-static int64_t
-text_tokens(const char *s)
-{
-	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
-}
-
-/* Tokens of v printed as JSON (function args, responses, tools). */
-static int64_t
-json_tokens(const cJSON *v)
-{
-	char	*s;
-	int64_t	 n;
-
-	if (v == NULL || (s = cJSON_PrintUnformatted(v)) == NULL)
-		return 0;
-	n = tok_estimate(s, strlen(s));
-	cJSON_free(s);
-	return n;
-}
-
 /* Tokens of one Part: text, a function call or response, media. */
 static int64_t
 part_tokens(const cJSON *p)
@@ -773,16 +753,16 @@ part_tokens(const cJSON *p)
 	if (!cJSON_IsObject(p))
 		return 0;
 	if ((f = gm_field(p, "functionCall", "function_call")) != NULL)
-		return text_tokens(gm_str(f, "name")) +
-		    json_tokens(gm_get(f, "args"));
+		return tok_estimate_str(gm_str(f, "name")) +
+		    tok_estimate_json(gm_get(f, "args"));
 	if ((f = gm_field(p, "functionResponse", "function_response")) !=
 	    NULL)
-		return text_tokens(gm_str(f, "name")) +
-		    json_tokens(gm_get(f, "response"));
+		return tok_estimate_str(gm_str(f, "name")) +
+		    tok_estimate_json(gm_get(f, "response"));
 	if (gm_field(p, "inlineData", "inline_data") != NULL ||
 	    gm_field(p, "fileData", "file_data") != NULL)
 		return GM_MEDIA_TOKENS;
-	return text_tokens(gm_str(p, "text"));
+	return tok_estimate_str(gm_str(p, "text"));
 }
 
 static int64_t
@@ -817,9 +797,9 @@ gm_request_input_tokens(const cJSON *req)
 		n += 3 + parts_tokens(c);
 	si = gm_field(req, "systemInstruction", "system_instruction");
 	if (cJSON_IsString(si))
-		n += text_tokens(si->valuestring);
+		n += tok_estimate_str(si->valuestring);
 	else
 		n += parts_tokens(si);
-	n += json_tokens(gm_given(req, "tools"));
+	n += tok_estimate_json(gm_given(req, "tools"));
 	return n;
 }

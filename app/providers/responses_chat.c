@@ -752,14 +752,6 @@ fail:
 	return NULL;
 }
 
-static int64_t
-str_tokens(const cJSON *o, const char *k)
-{
-	const char	*s = str(o, k);
-
-	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
-}
-
 int64_t
 rc_response_output_tokens(const cJSON *resp)
 {
@@ -767,12 +759,12 @@ rc_response_output_tokens(const cJSON *resp)
 	int64_t		 n = 0;
 
 	cJSON_ArrayForEach(it, get(resp, "output")) {
-		n += str_tokens(it, "arguments") + str_tokens(it, "name") +
-		    str_tokens(it, "input");
+		n += tok_estimate_member(it, "arguments") + tok_estimate_member(it, "name") +
+		    tok_estimate_member(it, "input");
 		cJSON_ArrayForEach(p, get(it, "content"))
-			n += str_tokens(p, "text") + str_tokens(p, "refusal");
+			n += tok_estimate_member(p, "text") + tok_estimate_member(p, "refusal");
 		cJSON_ArrayForEach(p, get(it, "summary"))
-			n += str_tokens(p, "text");
+			n += tok_estimate_member(p, "text");
 	}
 	return n;
 }

@@ -513,14 +513,6 @@ rc_stream_failed(struct rc_stream *s, const char *code, const char *message,
 	return terminal(s, "response.failed", emit, arg);
 }
 
-static int64_t
-str_tokens(const cJSON *o, const char *k)
-{
-	const char	*s = str(o, k);
-
-	return s != NULL ? tok_estimate(s, strlen(s)) : 0;
-}
-
 int64_t
 rc_event_output_tokens(const cJSON *ev)
 {
@@ -537,7 +529,7 @@ rc_event_output_tokens(const cJSON *ev)
 
 	for (k = 0; t != NULL && k < sizeof(deltas) / sizeof(deltas[0]); k++)
 		if (strcmp(t, deltas[k]) == 0)
-			return str_tokens(ev, "delta");
+			return tok_estimate_member(ev, "delta");
 	return 0;
 }
 
