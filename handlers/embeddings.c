@@ -531,43 +531,52 @@ emb_answer(struct req *r, struct relay *rl, const struct emb_req *er,
 	return e;
 }
 
+int
+h_json_relay(struct req *r, const char *model, int64_t est,
+    struct h_json_call *j, enum err *e)
+{
+	/* Copied: the tree's "model" is replaced for each upstream. */
+	if ((model = arena_strdup(r->a, model)) == NULL ||
+	    (j->rl = arena_alloc(r->a, sizeof(*j->rl))) == NULL ||
+	    (j->resp = arena_alloc(r->a, sizeof(*j->resp))) == NULL) {
+		*e = ERR_NOMEM;
+		return -1;
+	}
+	if ((*e = relay_prepare(j->rl, r, model, 0, est, 0)) != ERR_OK) {
+		*e = h_relay_refused(r, *e, model);
+		return -1;
+	}
+	buf_init(j->resp, (size_t)r->cfg->upstream_max_response);
+	arena_defer(r->a, buf_free, j->resp);
+	j->c.accept = "application/json";
+	*e = relay_call(j->rl, &j->c, j->resp, &j->status);
+	return h_upstream_ok(r, e, j->status, j->resp, &j->ecode);
+}
+
 enum err
 h_embeddings(struct req *r)
 {
 	struct emb_req	 er;
 	struct h_verr	 ve;
-	struct relay	*rl;
-	struct relay_call c;
-	struct buf	*resp;
+	struct h_json_call j;
 	cJSON		*o;
-	const char	*model, *ecode = NULL;
-	int		 status = 0;
 	enum err	 e;
+	int		 rc;
 
 	if ((o = h_parse_json_object(r)) == NULL)
 		return ERR_OK;
 	if (h_emb_validate(o, &er, &ve) == -1)
 		return h_bad_field(r, ve.param, "%s", ve.msg);
-	/* Copied: the tree's "model" is replaced for the upstream. */
-	if ((model = arena_strdup(r->a, er.model)) == NULL ||
-	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL ||
-	    (resp = arena_alloc(r->a, sizeof(*resp))) == NULL)
-		return ERR_NOMEM;
-	if ((e = relay_prepare(rl, r, model, 0, er.est_tokens, 0)) != ERR_OK)
-		return h_relay_refused(r, e, model);
-	buf_init(resp, (size_t)r->cfg->upstream_max_response);
-	arena_defer(r->a, buf_free, resp);
-
-	memset(&c, 0, sizeof(c));
-	c.proto = RPROTO_EMBED;
-	c.path = "/v1/embeddings";
-	c.json = o;
-	c.accept = "application/json";
+	/* The answer's vectors are re-encoded here when base64 was asked. */
 	if (set_string(o, "encoding_format", "float") == -1)
-		e = ERR_NOMEM;
-	else
-		e = relay_call(rl, &c, resp, &status);
-	if (h_upstream_ok(r, &e, status, resp, &ecode))
-		e = emb_answer(r, rl, &er, resp);
-	return h_settle(rl, e, status, ecode);
+		return ERR_NOMEM;
+	memset(&j, 0, sizeof(j));
+	j.c.proto = RPROTO_EMBED;
+	j.c.path = "/v1/embeddings";
+	j.c.json = o;
+	if ((rc = h_json_relay(r, er.model, er.est_tokens, &j, &e)) == -1)
+		return e;
+	if (rc == 1)
+		e = emb_answer(r, j.rl, &er, j.resp);
+	return h_settle(j.rl, e, j.status, j.ecode);
 }

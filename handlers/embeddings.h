@@ -157,4 +157,25 @@ enum err h_pass_upstream_error(struct req *r, int status, const char *body,
 int	 h_upstream_ok(struct req *r, enum err *e, int status,
 	    const struct buf *resp, const char **ecode);
 
+#include "relay.h"
+/*
+ * One call of a JSON input-token endpoint (embeddings, moderations):
+ * the caller fills c (path, json, proto...); h_json_relay holds est
+ * tokens for model, runs c with failover and classifies the outcome
+ * (h_upstream_ok).  Returns -1 when the relay refused (*e is what the
+ * handler returns; nothing held, nothing to settle); 1 when resp holds
+ * the upstream's 200 answer for the caller to render; 0 otherwise (*e
+ * set).  After 0 or 1 the caller ends with h_settle(rl, e, status,
+ * ecode).
+ */
+struct h_json_call {
+	struct relay_call	 c;
+	struct relay		*rl;
+	struct buf		*resp;
+	int			 status;
+	const char		*ecode;
+};
+int	 h_json_relay(struct req *r, const char *model, int64_t est,
+	    struct h_json_call *j, enum err *e);
+
 #endif

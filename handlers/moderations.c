@@ -306,34 +306,22 @@ h_moderations(struct req *r)
 {
 	struct mod_req	 mr;
 	struct h_verr	 ve;
-	struct relay	*rl;
-	struct relay_call c;
-	struct buf	*resp;
+	struct h_json_call j;
 	cJSON		*o;
-	const char	*model, *ecode = NULL;
-	int		 status = 0;
 	enum err	 e;
+	int		 rc;
 
 	if ((o = h_parse_json_object(r)) == NULL)
 		return ERR_OK;
 	if (h_mod_validate(o, &mr, &ve) == -1)
 		return h_bad_field(r, ve.param, "%s", ve.msg);
-	if ((model = arena_strdup(r->a, mr.model)) == NULL ||
-	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL ||
-	    (resp = arena_alloc(r->a, sizeof(*resp))) == NULL)
-		return ERR_NOMEM;
-	if ((e = relay_prepare(rl, r, model, 0, mr.est_tokens, 0)) != ERR_OK)
-		return h_relay_refused(r, e, model);
-	buf_init(resp, (size_t)r->cfg->upstream_max_response);
-	arena_defer(r->a, buf_free, resp);
-
 	/* relay_call sets "model" (added when the client left it out). */
-	memset(&c, 0, sizeof(c));
-	c.path = "/v1/moderations";
-	c.json = o;
-	c.accept = "application/json";
-	e = relay_call(rl, &c, resp, &status);
-	if (h_upstream_ok(r, &e, status, resp, &ecode))
-		e = mod_answer(r, rl, &mr, resp);
-	return h_settle(rl, e, status, ecode);
+	memset(&j, 0, sizeof(j));
+	j.c.path = "/v1/moderations";
+	j.c.json = o;
+	if ((rc = h_json_relay(r, mr.model, mr.est_tokens, &j, &e)) == -1)
+		return e;
+	if (rc == 1)
+		e = mod_answer(r, j.rl, &mr, j.resp);
+	return h_settle(j.rl, e, j.status, j.ecode);
 }
