@@ -147,18 +147,71 @@ h_settle(struct relay *rl, enum err e, int status, const char *ecode)
 	return e;
 }
 
-int
-h_keepalive(struct req *r, int started, int64_t *last_ms, const char *ka)
+static void
+stream_free(void *p)
 {
-	if (req_peer_closed(r))
+	sse_free(&((struct h_stream *)p)->sp);
+}
+
+void
+h_stream_init(struct h_stream *s, struct req *r, int want, size_t max_event)
+{
+	memset(s, 0, sizeof(*s));
+	s->r = r;
+	s->want = want;
+	sse_init(&s->sp, max_event);
+	arena_defer(r->a, stream_free, s);
+}
+
+int
+h_stream_status(void *arg, int status, const char *ctype)
+{
+	struct h_stream	*s = arg;
+	const char	*out = s->ctype != NULL ? s->ctype : "text/event-stream";
+
+	s->status = status;
+	if (!s->want || status != 200 ||
+	    strncmp(ctype, "text/event-stream", 17) != 0)
+		return 0;
+	s->r->sse = strcmp(out, "text/event-stream") == 0;
+	if (req_start(s->r, 200, out) == -1 || req_flush(s->r) == -1)
 		return 1;
-	if (started && req_elapsed_ms(r) - *last_ms >=
-	    (int64_t)r->cfg->keepalive_interval * 1000) {
-		if (req_write(r, ka, strlen(ka)) == -1 || req_flush(r) == -1)
+	s->started = 1;
+	h_stream_wrote(s);
+	return s->on_start != NULL ? s->on_start(s->arg) != 0 : 0;
+}
+
+int
+h_stream_data(void *arg, const char *p, size_t n)
+{
+	struct h_stream	*s = arg;
+
+	return sse_feed(&s->sp, p, n, s->on_event, s->arg) != 0;
+}
+
+int
+h_stream_tick(void *arg)
+{
+	struct h_stream	*s = arg;
+	const char	*ka = s->keepalive != NULL ? s->keepalive :
+	    ": keep-alive\n\n";
+
+	if (req_peer_closed(s->r))
+		return 1;
+	if (s->started && req_elapsed_ms(s->r) - s->last_write_ms >=
+	    (int64_t)s->r->cfg->keepalive_interval * 1000) {
+		if (req_write(s->r, ka, strlen(ka)) == -1 ||
+		    req_flush(s->r) == -1)
 			return 1;
-		*last_ms = req_elapsed_ms(r);
+		h_stream_wrote(s);
 	}
 	return 0;
+}
+
+void
+h_stream_wrote(struct h_stream *s)
+{
+	s->last_write_ms = req_elapsed_ms(s->r);
 }
 
 enum err

@@ -36,7 +36,9 @@ dl_write(struct dl_ctx *x, const char *name, const cJSON *o)
 	    req_flush(x->r) == -1)
 		return -1;
 	x->nwritten++;
-	x->last_write_ms = req_elapsed_ms(x->r);
+	h_stream_wrote(&x->hs);
+	if (x->array)
+		x->hs.keepalive = "\r\n";	/* whitespace between elements */
 	return 0;
 }
 
@@ -129,46 +131,17 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	return h_chat_event(x->rl, &x->cv, data, n);
 }
 
+/* The client's stream began: a converting channel's state. */
 static int
-on_status(void *arg, int status, const char *ctype)
+on_start(void *arg)
 {
 	struct dl_ctx	*x = arg;
 
-	x->status = status;
-	if (!x->stream || status != 200 ||
-	    strncmp(ctype, "text/event-stream", 17) != 0)
-		return 0;
-	x->r->sse = !x->array;
-	if (req_start(x->r, 200, x->array ? "application/json" :
-	    "text/event-stream") == -1 || req_flush(x->r) == -1)
-		return 1;
-	x->started = 1;
-	x->last_write_ms = req_elapsed_ms(x->r);
 	if (!x->native && x->ops->chat_begin(x) == -1) {
 		x->cv.conv_failed = 1;
 		return 1;
 	}
 	return 0;
-}
-
-static int
-on_data(void *arg, const char *p, size_t n)
-{
-	struct dl_ctx	*x = arg;
-
-	return sse_feed(&x->sp, p, n, on_event, x) != 0;
-}
-
-static int
-on_tick(void *arg)
-{
-	struct dl_ctx	*x = arg;
-	const char	*ka = x->ops->keepalive;
-
-	/* A JSON array has no room for keep-alives: whitespace is fine. */
-	if (x->array)
-		ka = x->nwritten > 0 ? "\r\n" : " ";
-	return h_keepalive(x->r, x->started, &x->last_write_ms, ka);
 }
 
 /*
@@ -178,10 +151,10 @@ on_tick(void *arg)
 static int
 before(void *arg, struct relay *rl, struct relay_call *c)
 {
-	struct dl_ctx	*x = arg;
+	struct dl_ctx	*x = ((struct h_stream *)arg)->arg;
 
 	x->native = strcmp(rl->ch->type, x->ops->native_type) == 0;
-	x->status = 0;
+	x->hs.status = 0;
 	c->headers = NULL;
 	c->nheaders = 0;
 	c->raw = NULL;
@@ -204,12 +177,12 @@ finish_plain(struct dl_ctx *x, const char **ecode)
 	struct req	*r = x->r;
 	cJSON		*o, *out = NULL;
 
-	if (x->status >= 400) {
+	if (x->hs.status >= 400) {
 		*ecode = "upstream_client_error";
-		return h_pass_upstream_error(r, x->status, x->body.p,
+		return h_pass_upstream_error(r, x->hs.status, x->body.p,
 		    x->body.len);
 	}
-	o = x->status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
+	o = x->hs.status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
 	    NULL;
 	if (cJSON_IsObject(o) && x->native) {
 		if (x->ops->native_whole(x, o) == 0) {
@@ -225,7 +198,7 @@ finish_plain(struct dl_ctx *x, const char **ecode)
 		out = x->ops->chat_whole(x, o);
 	}
 	cJSON_Delete(o);
-	return h_send_answer(rl, x->status, out, ecode);
+	return h_send_answer(rl, x->hs.status, out, ecode);
 }
 
 /* After a stream began: end it properly whatever happened. */
@@ -261,26 +234,31 @@ dl_run(struct dl_ctx *x)
 	x->cv.arg = x;
 	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
 	buf_init(&x->ev, 16 * 1024 * 1024);
-	sse_init(&x->sp, 16 * 1024 * 1024);
+	h_stream_init(&x->hs, r, x->stream, 16 * 1024 * 1024);
+	x->hs.on_start = on_start;
+	x->hs.on_event = on_event;
+	x->hs.arg = x;
+	/* A JSON array has no room for SSE keep-alives: whitespace does. */
+	x->hs.ctype = x->array ? "application/json" : NULL;
+	x->hs.keepalive = x->array ? " " : x->ops->keepalive;
 	arena_defer(r->a, buf_free, &x->body);
 	arena_defer(r->a, buf_free, &x->ev);
 
 	memset(&c, 0, sizeof(c));
 	c.accept = x->stream ? "text/event-stream" : "application/json";
 	c.before = before;
-	c.on_status = on_status;
-	c.on_data = on_data;
-	c.on_tick = on_tick;
-	c.arg = x;
-	c.started = &x->started;
-	e = relay_call(x->rl, &c, &x->body, &x->status);
-	sse_free(&x->sp);
-	if (x->started) {
+	c.on_status = h_stream_status;
+	c.on_data = h_stream_data;
+	c.on_tick = h_stream_tick;
+	c.arg = &x->hs;
+	c.started = &x->hs.started;
+	e = relay_call(x->rl, &c, &x->body, &x->hs.status);
+	if (x->hs.started) {
 		end_stream(x, e, &ecode);
 		relay_settle(x->rl, 200, ecode);
 		return ERR_OK;
 	}
 	if (e == ERR_OK)
 		e = finish_plain(x, &ecode);
-	return h_settle(x->rl, e, x->status, ecode);
+	return h_settle(x->rl, e, x->hs.status, ecode);
 }

@@ -23,7 +23,6 @@
 #include "buf.h"
 #include "err.h"
 #include "handlers/handlers.h"
-#include "sse.h"
 
 struct cJSON;
 struct relay;
@@ -61,14 +60,11 @@ struct dl_ctx {
 	int			 stream;
 	int			 array;		/* Gemini JSON-array stream */
 	int			 native;	/* current channel's mode */
-	int			 status;
-	int			 started;
+	struct h_stream		 hs;		/* relay_call's arg */
 	int			 nwritten;	/* events written */
 	struct h_chat_conv	 cv;		/* hooks (chat mode), outcome */
-	int64_t			 last_write_ms;
 	struct buf		 body;
 	struct buf		 ev;
-	struct sse_parser	 sp;
 	void			*st;		/* the dialect's stream state */
 	const char		*hdrs[4];	/* native call's extra headers */
 };

@@ -82,13 +82,39 @@ struct relay;
 enum err	 h_settle(struct relay *rl, enum err e, int status,
 		    const char *ecode);
 /*
- * Shared by the streaming relays (oa_relay.c, responses.c, dialect.c).
- * h_keepalive: once a stream began (started), writes ka when nothing was
- * written for keepalive_interval (*last_ms, req_elapsed_ms, updated);
- * returns 1 when the client went away or a write failed, else 0.
+ * The client side of a relayed stream, shared by oa_relay.c, responses.c
+ * and dialect.c: relay_call's on_status, on_data and on_tick (pass the
+ * struct as relay_call's arg; hooks of the handler find theirs in arg).
+ * h_stream_status notes the upstream's status and, when the client asked
+ * for a stream (want) and the upstream answered 200 text/event-stream,
+ * starts the client's answer with ctype (NULL: text/event-stream, which
+ * also marks r->sse) and calls on_start; the upstream's bytes go through
+ * the SSE parser to on_event; a tick notices a client that left and,
+ * once started, sends keepalive (NULL: an SSE comment) when nothing was
+ * written for keepalive_interval.  Writers call h_stream_wrote.
  */
-int		 h_keepalive(struct req *r, int started, int64_t *last_ms,
-		    const char *ka);
+#include "sse.h"
+struct h_stream {
+	struct req		*r;
+	int			 want;
+	const char		*ctype;
+	const char		*keepalive;
+	int			(*on_start)(void *arg);
+	sse_cb			 on_event;
+	void			*arg;
+	int			 status;	/* the upstream's */
+	int			 started;	/* client headers sent */
+	int64_t			 last_write_ms;
+	struct sse_parser	 sp;
+};
+/* Prepares s (sse parser with max_event); the caller sets the rest. */
+void		 h_stream_init(struct h_stream *s, struct req *r, int want,
+		    size_t max_event);
+int		 h_stream_status(void *s, int status, const char *ctype);
+int		 h_stream_data(void *s, const char *p, size_t n);
+int		 h_stream_tick(void *s);
+/* Something reached the client now (for the keep-alive clock). */
+void		 h_stream_wrote(struct h_stream *s);
 /*
  * How a begun stream ended: sets rl->stream_status and *ecode.  Returns
  * ERR_OK when it ended properly (done, an upstream error event already

@@ -28,13 +28,10 @@ struct oa_ctx {
 	struct req			*r;
 	struct relay			*rl;
 	const struct oa_relay_opts	*opt;
-	int				 status;
-	int				 started;	/* SSE headers sent */
+	struct h_stream			 hs;		/* relay_call's arg */
 	int				 done;		/* [DONE] relayed */
 	int				 up_error;	/* upstream error event */
-	int64_t				 last_write_ms;
 	struct buf			 body;		/* non-stream answer */
-	struct sse_parser		 sp;
 	struct buf			 ev;		/* one outgoing event */
 };
 
@@ -47,7 +44,7 @@ write_event(struct oa_ctx *x, const char *data, size_t n)
 	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
 	    req_flush(x->r) == -1)
 		return -1;
-	x->last_write_ms = req_elapsed_ms(x->r);
+	h_stream_wrote(&x->hs);
 	return 0;
 }
 
@@ -105,42 +102,6 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	return 0;
 }
 
-static int
-on_status(void *arg, int status, const char *ctype)
-{
-	struct oa_ctx	*x = arg;
-
-	x->status = status;
-	if (!x->opt->stream || status != 200 ||
-	    strncmp(ctype, "text/event-stream", 17) != 0)
-		return 0;
-	x->r->sse = 1;
-	if (req_start(x->r, 200, "text/event-stream") == -1 ||
-	    req_flush(x->r) == -1)
-		return 1;
-	x->started = 1;
-	x->last_write_ms = req_elapsed_ms(x->r);
-	return 0;
-}
-
-/* Stream bytes once the SSE answer began (relay_call collects before). */
-static int
-on_data(void *arg, const char *p, size_t n)
-{
-	struct oa_ctx	*x = arg;
-
-	return sse_feed(&x->sp, p, n, on_event, x) != 0;
-}
-
-static int
-on_tick(void *arg)
-{
-	struct oa_ctx	*x = arg;
-
-	return h_keepalive(x->r, x->started, &x->last_write_ms,
-	    ": keep-alive\n\n");
-}
-
 /* The finished non-stream answer (or an upstream error answer). */
 static enum err
 finish_plain(struct oa_ctx *x, const char **ecode)
@@ -150,20 +111,20 @@ finish_plain(struct oa_ctx *x, const char **ecode)
 	cJSON		*o, *m;
 	char		*s;
 
-	if (x->status >= 400) {
+	if (x->hs.status >= 400) {
 		s = oa_error_masked(x->body.p, x->body.len);
 		*ecode = "upstream_client_error";
 		if (s == NULL)
 			return ERR_UPSTREAM;
-		req_send_error_body(r, x->status, s, strlen(s));
+		req_send_error_body(r, x->hs.status, s, strlen(s));
 		cJSON_free(s);
 		return ERR_OK;
 	}
-	if (x->status != 200 || (o = cJSON_ParseWithLength(x->body.p,
+	if (x->hs.status != 200 || (o = cJSON_ParseWithLength(x->body.p,
 	    x->body.len)) == NULL || !cJSON_IsObject(o)) {
 		*ecode = "bad_upstream_response";
 		log_warn(r->rid, "channel %lld: unusable %d answer",
-		    (long long)rl->ch->id, x->status);
+		    (long long)rl->ch->id, x->hs.status);
 		return ERR_UPSTREAM;
 	}
 	if (!oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
@@ -215,7 +176,9 @@ oa_relay_run(struct req *r, struct relay *rl, cJSON *o,
 		x->opt = opt;
 		buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
 		buf_init(&x->ev, 16 * 1024 * 1024);
-		sse_init(&x->sp, 16 * 1024 * 1024);
+		h_stream_init(&x->hs, r, opt->stream, 16 * 1024 * 1024);
+		x->hs.on_event = on_event;
+		x->hs.arg = x;
 		arena_defer(r->a, buf_free, &x->body);
 		arena_defer(r->a, buf_free, &x->ev);
 
@@ -225,17 +188,16 @@ oa_relay_run(struct req *r, struct relay *rl, cJSON *o,
 		c.json = o;
 		c.accept = opt->stream ? "text/event-stream" :
 		    "application/json";
-		c.on_status = on_status;
-		c.on_data = on_data;
-		c.on_tick = on_tick;
-		c.arg = x;
-		c.started = &x->started;
+		c.on_status = h_stream_status;
+		c.on_data = h_stream_data;
+		c.on_tick = h_stream_tick;
+		c.arg = &x->hs;
+		c.started = &x->hs.started;
 		if (oa_chat_request(o, rl->model, opt->stream) == -1)
 			e = ERR_NOMEM;
 		else
-			e = relay_call(rl, &c, &x->body, &x->status);
-		sse_free(&x->sp);
-		if (x->started) {
+			e = relay_call(rl, &c, &x->body, &x->hs.status);
+		if (x->hs.started) {
 			end_stream(x, e, &ecode);
 			relay_settle(rl, 200, ecode);
 			return ERR_OK;
@@ -243,5 +205,5 @@ oa_relay_run(struct req *r, struct relay *rl, cJSON *o,
 		if (e == ERR_OK)
 			e = finish_plain(x, &ecode);
 	}
-	return h_settle(rl, e, x != NULL ? x->status : 0, ecode);
+	return h_settle(rl, e, x != NULL ? x->hs.status : 0, ecode);
 }

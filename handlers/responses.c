@@ -49,14 +49,11 @@ struct rs_ctx {
 	cJSON			*req;		/* the client's body */
 	cJSON			*chat;		/* its chat form, once needed */
 	enum rs_mode		 mode;		/* of the current attempt */
-	int			 status;
-	int			 started;	/* SSE headers sent */
+	struct h_stream		 hs;		/* relay_call's arg */
 	struct h_chat_conv	 cv;		/* the outcome (both modes) */
 	int64_t			 seq;		/* next sequence_number */
-	int64_t			 last_write_ms;
 	struct buf		 body;
 	struct buf		 ev;
-	struct sse_parser	 sp;
 	struct rc_stream	 cs;
 	int			 cs_ready;
 };
@@ -97,7 +94,7 @@ write_event(struct rs_ctx *x, const char *event, const char *data,
 	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
 	    req_flush(x->r) == -1)
 		return -1;
-	x->last_write_ms = req_elapsed_ms(x->r);
+	h_stream_wrote(&x->hs);
 	return 0;
 }
 
@@ -225,21 +222,12 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	return native_event(x, event, data, n);
 }
 
+/* The client's stream began: a converted one opens its Response. */
 static int
-on_status(void *arg, int status, const char *ctype)
+on_start(void *arg)
 {
 	struct rs_ctx	*x = arg;
 
-	x->status = status;
-	if (!x->q->stream || status != 200 ||
-	    strncmp(ctype, "text/event-stream", 17) != 0)
-		return 0;
-	x->r->sse = 1;
-	if (req_start(x->r, 200, "text/event-stream") == -1 ||
-	    req_flush(x->r) == -1)
-		return 1;
-	x->started = 1;
-	x->last_write_ms = req_elapsed_ms(x->r);
 	if (x->mode != RS_CHAT)
 		return 0;
 	if (rc_stream_init(&x->cs, x->req, x->r->rid, x->rl->model,
@@ -250,23 +238,6 @@ on_status(void *arg, int status, const char *ctype)
 	return rc_stream_begin(&x->cs, emit, x) != 0;
 }
 
-static int
-on_data(void *arg, const char *p, size_t n)
-{
-	struct rs_ctx	*x = arg;
-
-	return sse_feed(&x->sp, p, n, on_event, x) != 0;
-}
-
-static int
-on_tick(void *arg)
-{
-	struct rs_ctx	*x = arg;
-
-	return h_keepalive(x->r, x->started, &x->last_write_ms,
-	    ": keep-alive\n\n");
-}
-
 /* The answer of a non-stream call (or an upstream error answer). */
 static enum err
 finish_plain(struct rs_ctx *x, const char **ecode)
@@ -275,17 +246,17 @@ finish_plain(struct rs_ctx *x, const char **ecode)
 	struct req	*r = x->r;
 	cJSON		*o, *resp = NULL, *m;
 
-	if (x->status >= 400) {
+	if (x->hs.status >= 400) {
 		char	*s = oa_error_masked(x->body.p, x->body.len);
 
 		*ecode = "upstream_client_error";
 		if (s == NULL)
 			return ERR_UPSTREAM;
-		req_send_error_body(r, x->status, s, strlen(s));
+		req_send_error_body(r, x->hs.status, s, strlen(s));
 		cJSON_free(s);
 		return ERR_OK;
 	}
-	o = x->status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
+	o = x->hs.status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
 	    NULL;
 	if (cJSON_IsObject(o) && x->mode == RS_CHAT) {
 		if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
@@ -307,7 +278,7 @@ finish_plain(struct rs_ctx *x, const char **ecode)
 		o = NULL;
 	}
 	cJSON_Delete(o);
-	return h_send_answer(rl, x->status, resp, ecode);
+	return h_send_answer(rl, x->hs.status, resp, ecode);
 }
 
 /* After a stream began: close it properly whatever happened. */
@@ -342,13 +313,13 @@ end_stream(struct rs_ctx *x, enum err e, const char **ecode)
 static int
 rs_before(void *arg, struct relay *rl, struct relay_call *c)
 {
-	struct rs_ctx	*x = arg;
+	struct rs_ctx	*x = ((struct h_stream *)arg)->arg;
 	int		 nat = native(rl->ch);
 
 	if (x->q->native_only && !nat)
 		return 1;
 	x->mode = nat ? RS_NATIVE : RS_CHAT;
-	x->status = 0;
+	x->hs.status = 0;
 	if (x->mode == RS_CHAT && x->chat == NULL) {
 		if ((x->chat = rc_request_to_chat(x->req, x->q->stream)) ==
 		    NULL)
@@ -435,21 +406,24 @@ h_responses_create(struct req *r)
 	x->cv.arg = x;
 	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
 	buf_init(&x->ev, (size_t)r->cfg->upstream_max_response);
-	sse_init(&x->sp, (size_t)r->cfg->upstream_max_response);
+	h_stream_init(&x->hs, r, q.stream,
+	    (size_t)r->cfg->upstream_max_response);
+	x->hs.on_start = on_start;
+	x->hs.on_event = on_event;
+	x->hs.arg = x;
 	arena_defer(r->a, buf_free, &x->body);
 	arena_defer(r->a, buf_free, &x->ev);
 
 	memset(&c, 0, sizeof(c));
 	c.accept = q.stream ? "text/event-stream" : "application/json";
 	c.before = rs_before;
-	c.on_status = on_status;
-	c.on_data = on_data;
-	c.on_tick = on_tick;
-	c.arg = x;
-	c.started = &x->started;
-	e = relay_call(rl, &c, &x->body, &x->status);
-	sse_free(&x->sp);
-	if (x->started) {
+	c.on_status = h_stream_status;
+	c.on_data = h_stream_data;
+	c.on_tick = h_stream_tick;
+	c.arg = &x->hs;
+	c.started = &x->hs.started;
+	e = relay_call(rl, &c, &x->body, &x->hs.status);
+	if (x->hs.started) {
 		end_stream(x, e, &ecode);
 		if (x->cs_ready)
 			rc_stream_free(&x->cs);
@@ -460,5 +434,5 @@ h_responses_create(struct req *r)
 		rc_stream_free(&x->cs);
 	if (e == ERR_OK)
 		e = finish_plain(x, &ecode);
-	return h_settle(rl, e, x->status, ecode);
+	return h_settle(rl, e, x->hs.status, ecode);
 }
