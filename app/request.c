@@ -21,6 +21,8 @@
 #include <fcgiapp.h>
 
 #include "cfg.h"
+#include "providers/anthropic.h"
+#include "providers/gemini.h"
 #include "request.h"
 #include "router.h"
 #include "sse.h"
@@ -267,40 +269,6 @@ error_json(const struct err_info *ei, const char *message, const char *param)
 	return s;
 }
 
-/* Anthropic's error type for an HTTP status. */
-static const char *
-anthropic_type(int status)
-{
-	switch (status) {
-	case 400: case 405: case 413: return status == 413 ?
-	    "request_too_large" : "invalid_request_error";
-	case 401: return "authentication_error";
-	case 402: return "billing_error";
-	case 403: return "permission_error";
-	case 404: return "not_found_error";
-	case 429: return "rate_limit_error";
-	case 503: return "overloaded_error";
-	case 504: return "timeout_error";
-	default: return "api_error";
-	}
-}
-
-/* Google's canonical status name for an HTTP status. */
-static const char *
-gemini_status(int status)
-{
-	switch (status) {
-	case 400: case 405: case 413: return "INVALID_ARGUMENT";
-	case 401: return "UNAUTHENTICATED";
-	case 402: case 429: return "RESOURCE_EXHAUSTED";
-	case 403: return "PERMISSION_DENIED";
-	case 404: return "NOT_FOUND";
-	case 503: return "UNAVAILABLE";
-	case 504: return "DEADLINE_EXCEEDED";
-	default: return "INTERNAL";
-	}
-}
-
 /*
  * The error body in the route's dialect: Anthropic's {"type":"error",
  * "error":{"type","message"}} or Gemini's {"error":{"code","message",
@@ -309,25 +277,16 @@ gemini_status(int status)
 static char *
 dialect_error_json(const struct req *r, int status, const char *message)
 {
-	cJSON	*root, *e;
+	cJSON	*root;
 	char	*s;
 
 	if (router_dialect(r->route) == RD_OPENAI)
 		return NULL;
-	if ((root = cJSON_CreateObject()) == NULL)
+	root = router_dialect(r->route) == RD_ANTHROPIC ?
+	    an_cl_error(an_error_type(status), message) :
+	    gm_cl_error(status, gm_status_name(status), message);
+	if (root == NULL)
 		return NULL;
-	if (router_dialect(r->route) == RD_ANTHROPIC) {
-		cJSON_AddStringToObject(root, "type", "error");
-		if ((e = cJSON_AddObjectToObject(root, "error")) != NULL) {
-			cJSON_AddStringToObject(e, "type",
-			    anthropic_type(status));
-			cJSON_AddStringToObject(e, "message", message);
-		}
-	} else if ((e = cJSON_AddObjectToObject(root, "error")) != NULL) {
-		cJSON_AddNumberToObject(e, "code", status);
-		cJSON_AddStringToObject(e, "message", message);
-		cJSON_AddStringToObject(e, "status", gemini_status(status));
-	}
 	s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return s;
@@ -338,13 +297,38 @@ static const char auth_body[] = "{\"error\":{\"message\":\"Incorrect API "
     "key provided\",\"type\":\"invalid_request_error\",\"code\":"
     "\"invalid_api_key\"}}";
 
+/*
+ * Sends error body s (then freed) with status, or once an SSE stream
+ * began, as its final event (API.md 5; Anthropic's is "event: error").
+ */
+static void
+send_error_json(struct req *r, int status, char *s)
+{
+	struct buf	 ev;
+
+	if (s == NULL) {
+		if (!r->headers_sent)
+			req_send_json(r, 500, "{}", 2);
+		return;
+	}
+	if (!r->headers_sent)
+		req_send_json(r, status, s, strlen(s));
+	else if (r->sse) {
+		buf_init(&ev, 1024 * 1024);
+		if (sse_write(&ev, router_dialect(r->route) == RD_ANTHROPIC ?
+		    "error" : NULL, s, strlen(s)) == 0 &&
+		    req_write(r, ev.p, ev.len) == 0)
+			req_flush(r);
+		buf_free(&ev);
+	}
+	cJSON_free(s);
+}
+
 void
 req_send_error(struct req *r, enum err e, const char *message,
     const char *param)
 {
 	const struct err_info	*ei = err_http(e);
-	struct buf		 ev;
-	char			*s;
 
 	if (r->err_code == NULL)
 		r->err_code = ei->code;
@@ -361,57 +345,18 @@ req_send_error(struct req *r, enum err e, const char *message,
 		req_send_json(r, 401, auth_body, sizeof(auth_body) - 1);
 		return;
 	}
-	if ((s = error_json(ei, message, param)) == NULL) {
-		if (!r->headers_sent)
-			req_send_json(r, 500, "{}", 2);
-		return;
-	}
-	if (!r->headers_sent) {
-		req_send_json(r, ei->status, s, strlen(s));
-	} else if (r->sse) {
-		/* In-band: a final data event carrying the error (API.md 5). */
-		buf_init(&ev, 1024 * 1024);
-		if (sse_write(&ev, NULL, s, strlen(s)) == 0 &&
-		    req_write(r, ev.p, ev.len) == 0)
-			req_flush(r);
-		buf_free(&ev);
-	}
-	cJSON_free(s);
+	send_error_json(r, ei->status, error_json(ei, message, param));
 }
 
 void
 req_send_error_status(struct req *r, int status, const char *message)
 {
-	struct buf	 ev;
-	cJSON		*root, *e;
-	char		*s;
+	char	*s;
 
-	if ((s = dialect_error_json(r, status, message)) == NULL) {
-		if ((root = cJSON_CreateObject()) == NULL)
-			return;
-		if ((e = cJSON_AddObjectToObject(root, "error")) != NULL) {
-			cJSON_AddStringToObject(e, "message", message);
-			cJSON_AddStringToObject(e, "type", status >= 500 ?
-			    "upstream_error" : "invalid_request_error");
-			cJSON_AddNullToObject(e, "param");
-			cJSON_AddNullToObject(e, "code");
-		}
-		s = cJSON_PrintUnformatted(root);
-		cJSON_Delete(root);
-		if (s == NULL)
-			return;
-	}
-	if (!r->headers_sent)
-		req_send_json(r, status, s, strlen(s));
-	else if (r->sse) {
-		buf_init(&ev, 1024 * 1024);
-		if (sse_write(&ev, router_dialect(r->route) == RD_ANTHROPIC ?
-		    "error" : NULL, s, strlen(s)) == 0 &&
-		    req_write(r, ev.p, ev.len) == 0)
-			req_flush(r);
-		buf_free(&ev);
-	}
-	cJSON_free(s);
+	if ((s = dialect_error_json(r, status, message)) == NULL)
+		s = error_json(err_http(status >= 500 ? ERR_UPSTREAM :
+		    ERR_BAD_REQUEST), message, NULL);
+	send_error_json(r, status, s);
 }
 
 void

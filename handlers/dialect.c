@@ -13,6 +13,7 @@
 #include "handlers/dialect.h"
 #include "handlers/embeddings.h"
 #include "handlers/handlers.h"
+#include "providers/gemini.h"
 #include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
@@ -51,20 +52,15 @@ dl_write(struct dl_ctx *x, const char *name, const cJSON *o)
 static void
 dl_error(struct dl_ctx *x, int status, const char *message)
 {
-	cJSON	*o, *e;
+	cJSON	*o;
 
 	if (!x->array) {
 		req_send_error_status(x->r, status, message);
 		return;
 	}
-	if ((o = cJSON_CreateObject()) == NULL)
+	if ((o = gm_cl_error(status, gm_status_name(status), message)) ==
+	    NULL)
 		return;
-	if ((e = cJSON_AddObjectToObject(o, "error")) != NULL) {
-		cJSON_AddNumberToObject(e, "code", status);
-		cJSON_AddStringToObject(e, "message", message);
-		cJSON_AddStringToObject(e, "status", status == 504 ?
-		    "DEADLINE_EXCEEDED" : "INTERNAL");
-	}
 	(void)dl_write(x, NULL, o);
 	cJSON_Delete(o);
 }

@@ -218,6 +218,8 @@ enum an_conv an_cl_request(const struct cJSON *req, const char *up_model,
 struct cJSON *an_cl_response(const struct cJSON *chat, const char *model,
 	    const char *idbase);
 
+/* Anthropic's error type for an HTTP status the gateway answers with. */
+const char *an_error_type(int status);
 /* Anthropic error object {"type":"error","error":{"type","message"}}. */
 struct cJSON *an_cl_error(const char *type, const char *message);
 

@@ -201,6 +201,23 @@ an_cl_response(const cJSON *chat, const char *model, const char *idbase)
 	return o;
 }
 
+const char *
+an_error_type(int status)
+{
+	switch (status) {
+	case 400: case 405: return "invalid_request_error";
+	case 401: return "authentication_error";
+	case 402: return "billing_error";
+	case 403: return "permission_error";
+	case 404: return "not_found_error";
+	case 413: return "request_too_large";
+	case 429: return "rate_limit_error";
+	case 503: return "overloaded_error";
+	case 504: return "timeout_error";
+	default: return "api_error";
+	}
+}
+
 cJSON *
 an_cl_error(const char *type, const char *message)
 {

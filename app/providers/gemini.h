@@ -296,6 +296,8 @@ enum gm_conv gm_cl_request(const struct cJSON *req, const char *up_model,
 struct cJSON *gm_cl_response(const struct cJSON *chat, const char *model,
 	    const char *idbase);
 
+/* Google's canonical status name for an HTTP status ("INTERNAL" ...). */
+const char *gm_status_name(int status);
 /* Gemini error object {"error":{"code","message","status"}}. */
 struct cJSON *gm_cl_error(int code, const char *status,
 	    const char *message);

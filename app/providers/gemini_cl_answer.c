@@ -224,6 +224,21 @@ fail:
 	return NULL;
 }
 
+const char *
+gm_status_name(int status)
+{
+	switch (status) {
+	case 400: case 405: case 413: return "INVALID_ARGUMENT";
+	case 401: return "UNAUTHENTICATED";
+	case 402: case 429: return "RESOURCE_EXHAUSTED";
+	case 403: return "PERMISSION_DENIED";
+	case 404: return "NOT_FOUND";
+	case 503: return "UNAVAILABLE";
+	case 504: return "DEADLINE_EXCEEDED";
+	default: return "INTERNAL";
+	}
+}
+
 cJSON *
 gm_cl_error(int code, const char *status, const char *message)
 {
