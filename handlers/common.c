@@ -16,10 +16,10 @@
 #include "relay.h"
 #include "request.h"
 
-static void
-cjson_delete(void *p)
+void
+h_cjson_delete(void *o)
 {
-	cJSON_Delete(p);
+	cJSON_Delete(o);
 }
 
 cJSON *
@@ -37,7 +37,7 @@ h_parse_json_object(struct req *r)
 		    "JSON body of your request.", NULL);
 		return NULL;
 	}
-	arena_defer(r->a, cjson_delete, o);
+	arena_defer(r->a, h_cjson_delete, o);
 	if (!cJSON_IsObject(o)) {
 		req_send_error(r, ERR_BAD_REQUEST, "The request body must be "
 		    "a JSON object.", NULL);

@@ -484,12 +484,6 @@ set_string(cJSON *o, const char *k, const char *v)
 	return 0;
 }
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 /* The 200 answer in the client's format; ERR_UPSTREAM for garbage. */
 static enum err
 emb_answer(struct req *r, struct relay *rl, const struct emb_req *er,
@@ -501,7 +495,7 @@ emb_answer(struct req *r, struct relay *rl, const struct emb_req *er,
 
 	if ((o = cJSON_ParseWithLength(resp->p, resp->len)) == NULL)
 		return ERR_UPSTREAM;
-	arena_defer(r->a, cjson_delete, o);
+	arena_defer(r->a, h_cjson_delete, o);
 	if (!cJSON_IsObject(o) || (n = h_emb_convert(o, er->base64)) < 0 ||
 	    (size_t)n != er->ninputs) {
 		log_warn(r->rid, "channel %lld: unusable embeddings answer",

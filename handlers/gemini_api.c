@@ -26,12 +26,6 @@
 #define GM_PREFIX	"/v1beta/models/"
 
 static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
-static void
 stream_free(void *p)
 {
 	gm_cl_stream_free(p);
@@ -292,7 +286,7 @@ check(struct req *r, const cJSON *o, const char *model, int stream,
 		req_send_error(r, ERR_BAD_REQUEST, msg, NULL);
 		return -1;
 	}
-	arena_defer(r->a, cjson_delete, *chat);
+	arena_defer(r->a, h_cjson_delete, *chat);
 	return 0;
 }
 

@@ -156,6 +156,8 @@ int		 h_chat_event(struct relay *rl, struct h_chat_conv *cv,
 		    const char *data, size_t n);
 /* The key's usable models into *out (arena); ERR_OK or ERR_DB. */
 enum err	 h_models_usable(struct req *r, char ***out, size_t *n);
+/* cJSON_Delete for arena_defer: the tree goes at arena reset. */
+void		 h_cjson_delete(void *o);
 /* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */
 enum err	 h_send_cjson(struct req *r, int status, struct cJSON *o);
 

@@ -717,12 +717,6 @@ edit_parts(struct req *r, struct img_req *q, size_t *np,
 	return up;
 }
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 /* Records what the charge was computed from, and sets it. */
 static void
 set_charge(struct img_ctx *x, cJSON *resp)
@@ -777,7 +771,7 @@ set_charge(struct img_ctx *x, cJSON *resp)
 	if (cJSON_IsObject(u))
 		cJSON_AddItemToObject(d, "usage", cJSON_Duplicate(u, 1));
 	rl->log_extra = d;
-	arena_defer(x->r->a, cjson_delete, d);
+	arena_defer(x->r->a, h_cjson_delete, d);
 }
 
 /* Answers the client from the upstream's answer; sets the charge. */

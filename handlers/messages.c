@@ -25,12 +25,6 @@
 #include "relay.h"
 #include "request.h"
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 /* "Name: value" for a client header worth passing on, or NULL. */
 static const char *
 client_header(struct req *r, const char *param, const char *name,
@@ -202,7 +196,7 @@ check(struct req *r, const cJSON *o, int stream, cJSON **chat)
 		req_send_error(r, ERR_BAD_REQUEST, msg, NULL);
 		return -1;
 	}
-	arena_defer(r->a, cjson_delete, *chat);
+	arena_defer(r->a, h_cjson_delete, *chat);
 	return 0;
 }
 
@@ -276,7 +270,7 @@ h_messages_count_tokens(struct req *r)
 	/* Validated as a Messages request, which needs max_tokens. */
 	if ((v = cJSON_Duplicate(o, 1)) == NULL)
 		return ERR_NOMEM;
-	arena_defer(r->a, cjson_delete, v);
+	arena_defer(r->a, h_cjson_delete, v);
 	if (cJSON_GetObjectItemCaseSensitive(v, "max_tokens") == NULL)
 		cJSON_AddNumberToObject(v, "max_tokens", 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(v, "stream");

@@ -65,12 +65,6 @@ h_models_usable(struct req *r, char ***out, size_t *n)
 	return ERR_OK;
 }
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 enum err
 h_models_list(struct req *r)
 {
@@ -84,7 +78,7 @@ h_models_list(struct req *r)
 		return e;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return ERR_NOMEM;
-	arena_defer(r->a, cjson_delete, o);
+	arena_defer(r->a, h_cjson_delete, o);
 	if (!anth)
 		cJSON_AddStringToObject(o, "object", "list");
 	if ((d = cJSON_AddArrayToObject(o, "data")) == NULL)
@@ -121,7 +115,7 @@ h_models_get(struct req *r)
 		if ((m = model_obj(id, req_param(r,
 		    "HTTP_ANTHROPIC_VERSION") != NULL)) == NULL)
 			return ERR_NOMEM;
-		arena_defer(r->a, cjson_delete, m);
+		arena_defer(r->a, h_cjson_delete, m);
 		return h_send_cjson(r, 200, m);
 	}
 	req_send_error(r, ERR_MODEL_NOT_FOUND, arena_printf(r->a, "The model "

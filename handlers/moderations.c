@@ -261,12 +261,6 @@ h_mod_fill(cJSON *resp, const struct mod_req *mr, const char *id)
 	return n == mr->nresults ? 0 : -1;
 }
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 /* The completed 200 answer; ERR_UPSTREAM for garbage. */
 static enum err
 mod_answer(struct req *r, struct relay *rl, const struct mod_req *mr,
@@ -277,7 +271,7 @@ mod_answer(struct req *r, struct relay *rl, const struct mod_req *mr,
 
 	if ((o = cJSON_ParseWithLength(resp->p, resp->len)) == NULL)
 		return ERR_UPSTREAM;
-	arena_defer(r->a, cjson_delete, o);
+	arena_defer(r->a, h_cjson_delete, o);
 	if (!cJSON_IsObject(o) || h_mod_fill(o, mr, arena_printf(r->a,
 	    "modr-%s", r->rid)) == -1) {
 		log_warn(r->rid, "channel %lld: unusable moderation answer",

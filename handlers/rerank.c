@@ -127,12 +127,6 @@ rr_before(void *arg, struct relay *rl, struct relay_call *c)
 	return 0;
 }
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 static enum err
 rerank_answer(struct req *r, struct relay *rl, const struct rerank_req *rr,
     const struct buf *resp)
@@ -155,7 +149,7 @@ rerank_answer(struct req *r, struct relay *rl, const struct rerank_req *rr,
 	}
 	if (res.search_units >= 0 &&
 	    (rl->log_extra = cJSON_CreateObject()) != NULL) {
-		arena_defer(r->a, cjson_delete, rl->log_extra);
+		arena_defer(r->a, h_cjson_delete, rl->log_extra);
 		cJSON_AddNumberToObject(rl->log_extra, "search_units",
 		    (double)res.search_units);
 	}
@@ -165,7 +159,7 @@ rerank_answer(struct req *r, struct relay *rl, const struct rerank_req *rr,
 	co_rerank_free(&res);
 	if (o == NULL)
 		return ERR_NOMEM;
-	arena_defer(r->a, cjson_delete, o);
+	arena_defer(r->a, h_cjson_delete, o);
 	rl->delivered = 1;
 	if ((e = h_send_cjson(r, 200, o)) != ERR_OK)
 		rl->delivered = 0;
@@ -197,7 +191,7 @@ h_rerank(struct req *r)
 	/* Built before relay_call rewrites "model" in the client's tree. */
 	if ((cohere = co_rerank_request(o, model)) == NULL)
 		return ERR_NOMEM;
-	arena_defer(r->a, cjson_delete, cohere);
+	arena_defer(r->a, h_cjson_delete, cohere);
 	if ((e = relay_prepare(rl, r, model, 0, rr.est_tokens, 0)) != ERR_OK)
 		return h_relay_refused(r, e, model);
 	buf_init(resp, (size_t)r->cfg->upstream_max_response);

@@ -58,12 +58,6 @@ struct rs_ctx {
 	int			 cs_ready;
 };
 
-static void
-cjson_delete(void *p)
-{
-	cJSON_Delete(p);
-}
-
 /* 1 when channel c relays to its own /v1/responses. */
 static int
 native(const struct channel *c)
@@ -324,7 +318,7 @@ rs_before(void *arg, struct relay *rl, struct relay_call *c)
 		if ((x->chat = rc_request_to_chat(x->req, x->q->stream)) ==
 		    NULL)
 			return -1;
-		arena_defer(x->r->a, cjson_delete, x->chat);
+		arena_defer(x->r->a, h_cjson_delete, x->chat);
 	}
 	c->path = x->mode == RS_CHAT ? "/v1/chat/completions" :
 	    "/v1/responses";

@@ -257,7 +257,7 @@ check_generations(struct req *r, cJSON *o, struct vid_req *vr)
 		    "request is supported."), -1;
 	if ((up = cJSON_CreateObject()) == NULL)
 		return req_send_error(r, ERR_NOMEM, NULL, NULL), -1;
-	arena_defer(r->a, vid_cjson_free, up);
+	arena_defer(r->a, h_cjson_delete, up);
 	cJSON_AddStringToObject(up, "prompt", vr->prompt);
 	if (vr->size != NULL)
 		cJSON_AddStringToObject(up, "size", vr->size);
@@ -270,12 +270,6 @@ check_generations(struct req *r, cJSON *o, struct vid_req *vr)
 		cJSON_AddStringToObject(ref, "image_url", img);
 	vr->up = up;
 	return 0;
-}
-
-void
-vid_cjson_free(void *p)
-{
-	cJSON_Delete(p);
 }
 
 static void
@@ -398,7 +392,7 @@ read_multipart(struct req *r, const char *ctype)
 		req_send_error(r, ERR_NOMEM, NULL, NULL);
 		return NULL;
 	}
-	arena_defer(r->a, vid_cjson_free, o);
+	arena_defer(r->a, h_cjson_delete, o);
 	parts = mp_parts(mp, &n);
 	for (i = 0; i < n; i++)
 		if (mp_field(r, o, &parts[i]) == -1)
@@ -693,7 +687,7 @@ create(struct req *r, struct vid_req *vr)
 		    "job", (long long)rl->ch->id, status);
 		return create_failed(rl, ERR_UPSTREAM, 0, NULL);
 	}
-	arena_defer(r->a, vid_cjson_free, u);
+	arena_defer(r->a, h_cjson_delete, u);
 	return create_store(rl, vr, u);
 }
 

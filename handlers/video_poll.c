@@ -252,7 +252,7 @@ task_data(struct req *r, const struct video_task *t)
 		d = cJSON_CreateObject();
 	}
 	if (d != NULL)
-		arena_defer(r->a, vid_cjson_free, d);
+		arena_defer(r->a, h_cjson_delete, d);
 	return d;
 }
 
@@ -415,7 +415,7 @@ poll(struct req *r, struct video_task *t)
 	} else if (status == 200 && (u = veo ? veo_op_parse(body->p,
 	    body->len, 0, uri, sizeof(uri)) : cJSON_ParseWithLength(body->p,
 	    body->len)) != NULL) {
-		arena_defer(r->a, vid_cjson_free, u);
+		arena_defer(r->a, h_cjson_delete, u);
 		if (veo && uri[0] != '\0')
 			set_item(d, "veo_uri", cJSON_CreateString(uri));
 		v = cJSON_GetObjectItemCaseSensitive(u, "status");
