@@ -324,15 +324,8 @@ h_audio_speech(struct req *r)
 	if ((x = arena_alloc(r->a, sizeof(*x))) == NULL ||
 	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
 		return ERR_NOMEM;
-	if ((e = relay_begin(rl, r, sr.model, sr.sse)) != ERR_OK) {
-		if (e == ERR_MODEL_NOT_FOUND || e == ERR_MODEL_NOT_ALLOWED) {
-			req_send_error(r, e, arena_printf(r->a, "The model "
-			    "`%s` does not exist or you do not have access to "
-			    "it.", sr.model), "model");
-			return ERR_OK;
-		}
-		return e;
-	}
+	if ((e = relay_begin(rl, r, sr.model, sr.sse)) != ERR_OK)
+		return h_relay_refused(r, e, sr.model);
 	if (rl->price.basis != BASIS_CHARACTER)
 		return h_bad_field(r, "model", "The model `%.64s` is not a "
 		    "text-to-speech model.", sr.model);

@@ -730,15 +730,8 @@ stt_handle(struct req *r, int translate)
 	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL ||
 	    (parts = stt_parts(r, &sr, &nparts, &mi)) == NULL)
 		return ERR_NOMEM;
-	if ((e = relay_begin(rl, r, sr.model, 0)) != ERR_OK) {
-		if (e == ERR_MODEL_NOT_FOUND || e == ERR_MODEL_NOT_ALLOWED) {
-			req_send_error(r, e, arena_printf(r->a, "The model "
-			    "`%s` does not exist or you do not have access to "
-			    "it.", sr.model), "model");
-			return ERR_OK;
-		}
-		return e;
-	}
+	if ((e = relay_begin(rl, r, sr.model, 0)) != ERR_OK)
+		return h_relay_refused(r, e, sr.model);
 	if (rl->price.basis != BASIS_SECOND)
 		return h_bad_field(r, "model", "The model `%.64s` is not a "
 		    "speech-to-text model.", sr.model);

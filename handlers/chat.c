@@ -218,15 +218,8 @@ h_chat_completions(struct req *r)
 	completion = (cr.max_tokens > 0 ? cr.max_tokens :
 	    r->cfg->default_max_tokens) * cr.n;
 	if ((e = relay_prepare(rl, r, cr.model, cr.stream, prompt,
-	    completion)) != ERR_OK) {
-		if (e == ERR_MODEL_NOT_FOUND || e == ERR_MODEL_NOT_ALLOWED) {
-			req_send_error(r, e, arena_printf(r->a, "The model "
-			    "`%s` does not exist or you do not have access to "
-			    "it.", cr.model), "model");
-			return ERR_OK;
-		}
-		return e;
-	}
+	    completion)) != ERR_OK)
+		return h_relay_refused(r, e, cr.model);
 	memset(&opt, 0, sizeof(opt));
 	opt.path = "/v1/chat/completions";
 	opt.chat = 1;

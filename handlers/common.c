@@ -296,3 +296,13 @@ h_chat_event(struct relay *rl, struct h_chat_conv *cv, const char *data,
 		rl->delivered = 1;
 	return 0;
 }
+
+enum err
+h_relay_refused(struct req *r, enum err e, const char *model)
+{
+	if (e != ERR_MODEL_NOT_FOUND && e != ERR_MODEL_NOT_ALLOWED)
+		return e;
+	req_send_error(r, e, arena_printf(r->a, "The model `%s` does not "
+	    "exist or you do not have access to it.", model), "model");
+	return ERR_OK;
+}

@@ -237,15 +237,8 @@ h_completions_create(struct req *r)
 	per = q.best_of > q.n ? q.best_of : q.n;
 	if ((e = relay_prepare(rl, r, model, q.stream, q.est_prompt,
 	    (q.max_tokens > 0 ? q.max_tokens : 1) * per * q.nprompts)) !=
-	    ERR_OK) {
-		if (e == ERR_MODEL_NOT_FOUND || e == ERR_MODEL_NOT_ALLOWED) {
-			req_send_error(r, e, arena_printf(r->a, "The model "
-			    "`%s` does not exist or you do not have access to "
-			    "it.", model), "model");
-			return ERR_OK;
-		}
-		return e;
-	}
+	    ERR_OK)
+		return h_relay_refused(r, e, model);
 
 	memset(&opt, 0, sizeof(opt));
 	opt.path = "/v1/completions";

@@ -74,16 +74,6 @@ h_model_field(const cJSON *o, const char *def, const char **model,
 	return 0;
 }
 
-enum err
-h_relay_refused(struct req *r, enum err e, const char *model)
-{
-	if (e != ERR_MODEL_NOT_FOUND && e != ERR_MODEL_NOT_ALLOWED)
-		return e;
-	req_send_error(r, e, arena_printf(r->a, "The model `%s` does not "
-	    "exist or you do not have access to it.", model), "model");
-	return ERR_OK;
-}
-
 int
 h_upstream_ok(struct req *r, enum err *e, int status, const struct buf *resp,
     const char **ecode)

@@ -133,13 +133,6 @@ int	 h_verr_set(struct h_verr *e, const char *param, const char *fmt,
 int	 h_model_field(const struct cJSON *o, const char *def,
 	    const char **model, struct h_verr *e);
 /*
- * Answers a relay_prepare failure: model not found or not allowed as
- * a 404/403 naming `model` and the model; any other error is returned
- * for the worker to send.
- */
-enum err h_relay_refused(struct req *r, enum err e, const char *model);
-
-/*
  * Answers the client for an upstream status >= 400 that relay_call did
  * not retry (the client's fault): the upstream's message, masked, with
  * its status, in the OpenAI error shape (Cohere's {"message"} is

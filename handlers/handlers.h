@@ -156,6 +156,12 @@ int		 h_chat_event(struct relay *rl, struct h_chat_conv *cv,
 		    const char *data, size_t n);
 /* The key's usable models into *out (arena); ERR_OK or ERR_DB. */
 enum err	 h_models_usable(struct req *r, char ***out, size_t *n);
+/*
+ * Answers a relay_prepare / relay_begin failure: model not found or not
+ * allowed as a 404/403 naming `model` and the model; any other error is
+ * returned for the worker to send.
+ */
+enum err	 h_relay_refused(struct req *r, enum err e, const char *model);
 /* cJSON_Delete for arena_defer: the tree goes at arena reset. */
 void		 h_cjson_delete(void *o);
 /* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */

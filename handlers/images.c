@@ -829,15 +829,8 @@ run(struct req *r, struct img_req *q, cJSON *json)
 	if ((x = arena_alloc(r->a, sizeof(*x))) == NULL ||
 	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
 		return ERR_NOMEM;
-	if ((e = relay_begin(rl, r, q->s[F_MODEL], 0)) != ERR_OK) {
-		if (e == ERR_MODEL_NOT_FOUND || e == ERR_MODEL_NOT_ALLOWED) {
-			req_send_error(r, e, arena_printf(r->a, "The model "
-			    "`%s` does not exist or you do not have access to "
-			    "it.", q->s[F_MODEL]), "model");
-			return ERR_OK;
-		}
-		return e;
-	}
+	if ((e = relay_begin(rl, r, q->s[F_MODEL], 0)) != ERR_OK)
+		return h_relay_refused(r, e, q->s[F_MODEL]);
 	if (rl->price.basis != BASIS_IMAGE)
 		return h_bad_field(r, "model", "Invalid 'model': %s is not an "
 		    "image model.", q->s[F_MODEL]);

@@ -335,16 +335,10 @@ prepare(struct req *r, struct relay *rl, const struct rs_req *q,
 	struct usage	 est;
 	size_t		 i, n = 0;
 
-	*e = relay_begin(rl, r, model, q->stream);
-	if (*e == ERR_MODEL_NOT_FOUND || *e == ERR_MODEL_NOT_ALLOWED) {
-		req_send_error(r, *e, arena_printf(r->a, "The model `%s` does "
-		    "not exist or you do not have access to it.", model),
-		    "model");
-		*e = ERR_OK;
+	if ((*e = relay_begin(rl, r, model, q->stream)) != ERR_OK) {
+		*e = h_relay_refused(r, *e, model);
 		return -1;
 	}
-	if (*e != ERR_OK)
-		return -1;
 	for (i = 0; i < rl->nchans; i++)
 		if (!q->native_only || native(&rl->chans[i]))
 			n++;

@@ -646,15 +646,8 @@ create(struct req *r, struct vid_req *vr)
 	if ((rl = arena_alloc(r->a, sizeof(*rl))) == NULL ||
 	    (body = arena_alloc(r->a, sizeof(*body))) == NULL)
 		return ERR_NOMEM;
-	if ((e = relay_begin(rl, r, vr->model, 0)) != ERR_OK) {
-		if (e == ERR_MODEL_NOT_FOUND || e == ERR_MODEL_NOT_ALLOWED) {
-			req_send_error(r, e, arena_printf(r->a, "The model "
-			    "`%s` does not exist or you do not have access to "
-			    "it.", vr->model), "model");
-			return ERR_OK;
-		}
-		return e;
-	}
+	if ((e = relay_begin(rl, r, vr->model, 0)) != ERR_OK)
+		return h_relay_refused(r, e, vr->model);
 	if (rl->price.basis != BASIS_REQUEST)
 		return h_bad_field(r, "model", "The model `%.128s` does not "
 		    "generate videos.", vr->model);
