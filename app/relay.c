@@ -536,9 +536,10 @@ relay_retry_pending(struct db *d)
 	}
 }
 
-static char *
-other_json(struct relay *rl, const char *source)
+char *
+relay_other_json(struct relay *rl, const char *source, const cJSON *top)
 {
+	const cJSON	*v;
 	struct req	*r = rl->r;
 	cJSON		*o;
 	char		*s, *out;
@@ -569,6 +570,10 @@ other_json(struct relay *rl, const char *source)
 	}
 	if (rl->log_extra != NULL)
 		cJSON_AddItemReferenceToObject(o, "detail", rl->log_extra);
+	cJSON_ArrayForEach(v, top) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, v->string);
+		cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
+	}
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (s == NULL)
@@ -623,7 +628,7 @@ relay_settle(struct relay *rl, int status, const char *error_code)
 	lr.request_id = r->rid;
 	lr.ip = r->remote_addr;
 	lr.status = status;
-	lr.other = other_json(rl, source);
+	lr.other = relay_other_json(rl, source, NULL);
 	lr.stream_status = rl->stream_status;
 	lr.error_code = error_code;
 

@@ -156,5 +156,13 @@ char	*relay_url(struct relay *rl, const char *path);
  * status is what the client got; error_code NULL on success.
  */
 void	 relay_settle(struct relay *rl, int status, const char *error_code);
+/*
+ * The log row's other column for rl (the pricing inputs, channels tried,
+ * usage_source = source, the charged units when charge_set, log_extra
+ * as "detail"), with the members of top (may be NULL) added at the top
+ * level, replacing any of the same name.  In the arena; NULL on failure.
+ */
+char	*relay_other_json(struct relay *rl, const char *source,
+	    const struct cJSON *top);
 
 #endif

@@ -435,38 +435,24 @@ first_data(struct req *r, const struct vid_req *vr, cJSON *u)
 	return out;
 }
 
-/* logs.other of the creation: the inputs of the per-request price. */
+/* logs.other of the charge: relay's pricing inputs plus the job. */
 static char *
 create_other(struct relay *rl, const struct video_task *t)
 {
-	struct req	*r = rl->r;
-	cJSON		*o;
-	char		*s, *out;
+	cJSON	*top;
+	char	*out;
 
-	if ((o = cJSON_CreateObject()) == NULL)
+	rl->charge_set = 1;
+	rl->units = 1;
+	rl->unit_name = "request";
+	if ((top = cJSON_CreateObject()) == NULL)
 		return NULL;
-	cJSON_AddStringToObject(o, "basis", "request");
-	cJSON_AddNumberToObject(o, "unit_u", (double)rl->price.unit_u);
-	cJSON_AddNumberToObject(o, "units", 1);
-	cJSON_AddStringToObject(o, "unit", "request");
-	cJSON_AddStringToObject(o, "group", r->key.group);
-	cJSON_AddNumberToObject(o, "group_ratio_u",
-	    (double)r->key.group_ratio_u);
-	cJSON_AddNumberToObject(o, "held", (double)rl->held);
-	cJSON_AddStringToObject(o, "channels_tried", buf_cstr(&rl->tried_ids));
-	cJSON_AddStringToObject(o, "usage_source", "request");
-	cJSON_AddStringToObject(o, "video_id", t->id);
-	cJSON_AddStringToObject(o, "upstream_id", t->upstream_id);
-	cJSON_AddStringToObject(o, "video_status", t->status);
-	cJSON_AddStringToObject(o, "charged", "at_creation");
-	if (rl->mapped)
-		cJSON_AddStringToObject(o, "upstream_model", rl->up_model);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (s == NULL)
-		return NULL;
-	out = arena_strdup(r->a, s);
-	cJSON_free(s);
+	cJSON_AddStringToObject(top, "video_id", t->id);
+	cJSON_AddStringToObject(top, "upstream_id", t->upstream_id);
+	cJSON_AddStringToObject(top, "video_status", t->status);
+	cJSON_AddStringToObject(top, "charged", "at_creation");
+	out = relay_other_json(rl, "request", top);
+	cJSON_Delete(top);
 	return out;
 }
 
