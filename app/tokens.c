@@ -707,6 +707,17 @@ tok_count_model(const char *model, const char *s, size_t n)
 	return tok_count(tok_encoding_for_model(model), s, n);
 }
 
+size_t
+tok_chars(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 int64_t
 tok_estimate_str(const char *s)
 {

@@ -26,6 +26,8 @@ extern const char *const tok_enc_names[TOK_ENC__MAX];
  * up) plus one per non-ASCII UTF-8 lead byte; 0 only for n == 0.
  */
 int64_t		 tok_estimate(const char *s, size_t n);
+/* Unicode code points of UTF-8 s: the bytes that do not continue one. */
+size_t		 tok_chars(const char *s);
 /* tok_estimate of a NUL-terminated s; 0 for NULL. */
 int64_t		 tok_estimate_str(const char *s);
 struct cJSON;

@@ -29,6 +29,7 @@
 #include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
+#include "tokens.h"
 
 #define SPEECH_INPUT_MAX	4096	/* characters (OpenAI reference) */
 #define SPEECH_MODEL_MAX	128
@@ -78,18 +79,6 @@ struct speech_ctx {
 	uint64_t		 bytes;		/* audio bytes sent to client */
 	struct buf		 err;		/* a non-200 answer's body */
 };
-
-/* Unicode code points of UTF-8 s: every byte that does not continue one. */
-static int64_t
-utf8_chars(const char *s)
-{
-	int64_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 /* Models that take `instructions` and stream_format "sse". */
 static int
@@ -166,7 +155,7 @@ speech_validate(struct req *r, cJSON *o, struct speech_req *sr)
 	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
 		return h_bad_field(r, "input", "Invalid 'input': expected a "
 		    "non-empty string."), -1;
-	if ((sr->chars = utf8_chars(v->valuestring)) > SPEECH_INPUT_MAX)
+	if ((sr->chars = tok_chars(v->valuestring)) > SPEECH_INPUT_MAX)
 		return h_bad_field(r, "input", "Invalid 'input': string too "
 		    "long. Expected a string with maximum length %d, but got "
 		    "a string with length %lld instead.", SPEECH_INPUT_MAX,
@@ -181,7 +170,7 @@ speech_validate(struct req *r, cJSON *o, struct speech_req *sr)
 			    "is not supported with model %.64s; only "
 			    "gpt-4o-mini-tts takes it.", sr->model), -1;
 		if (!cJSON_IsString(v) ||
-		    utf8_chars(v->valuestring) > SPEECH_INPUT_MAX)
+		    tok_chars(v->valuestring) > SPEECH_INPUT_MAX)
 			return h_bad_field(r, "instructions", "Invalid "
 			    "'instructions': expected a string of at most %d "
 			    "characters.", SPEECH_INPUT_MAX), -1;

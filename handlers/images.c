@@ -36,6 +36,7 @@
 #include "providers/openai.h"
 #include "relay.h"
 #include "request.h"
+#include "tokens.h"
 #include "upstream.h"
 
 #define IMG_MAX_FILE	(25u * 1024 * 1024)	/* one uploaded file */
@@ -171,18 +172,6 @@ rules_for(const char *model)
 	return &img_rules[n - 1];
 }
 
-/* Characters (UTF-8 code points) of s. */
-static size_t
-utf8_chars(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* An optional enumerated field; 0, or -1 after the 400. */
 static int
 check_enum(struct req *r, struct img_req *q, enum img_field f,
@@ -228,7 +217,7 @@ check_rules(struct req *r, struct img_req *q)
 	if (p[0] == '\0')
 		return h_bad_field(r, "prompt", "Invalid 'prompt': empty "
 		    "string."), -1;
-	if ((len = utf8_chars(p)) > ru->max_prompt)
+	if ((len = tok_chars(p)) > ru->max_prompt)
 		return h_bad_field(r, "prompt", "Invalid 'prompt': string too "
 		    "long. Expected a string with maximum length %zu for %s, "
 		    "but got a string with length %zu instead.",

@@ -45,6 +45,7 @@
 #include "relay.h"
 #include "request.h"
 #include "sec.h"
+#include "tokens.h"
 
 #define VID_PROMPT_MAX	32000		/* characters (CreateVideoJsonBody) */
 #define VID_URL_MAX	20971520	/* ImageRefParam-2 image_url */
@@ -70,17 +71,6 @@ in_list(const char *const *l, const char *s)
 		if (strcmp(l[i], s) == 0)
 			return 1;
 	return 0;
-}
-
-size_t
-vid_u8_chars(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 /* Optional string field k of o: 0, or -1 after the 400. */
@@ -163,7 +153,7 @@ check_prompt(struct req *r, cJSON *o, struct vid_req *vr)
 	if (!cJSON_IsString(v))
 		return h_bad_field(r, "prompt", "Invalid type for 'prompt': "
 		    "expected a string."), -1;
-	if ((n = vid_u8_chars(v->valuestring)) == 0)
+	if ((n = tok_chars(v->valuestring)) == 0)
 		return h_bad_field(r, "prompt", "Invalid 'prompt': string too "
 		    "short. Expected a string with minimum length 1, but got "
 		    "an empty string instead."), -1;

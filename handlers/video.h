@@ -46,8 +46,6 @@ struct vid_req {
 /* VideoSize values (openai-openapi.yaml), NULL-terminated. */
 extern const char *const vid_sizes[];
 
-/* Unicode characters of UTF-8 s (continuation bytes not counted). */
-size_t	 vid_u8_chars(const char *s);
 /* 1 when s is queued, in_progress, completed or failed. */
 int	 vid_status_ok(const char *s);
 /* 1 when an upstream job id is safe in a URL path: [A-Za-z0-9._:-]{1,255}. */

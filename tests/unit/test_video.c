@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "handlers/video.h"
+#include "tokens.h"
 #include "t.h"
 
 static const struct idcase {
@@ -167,12 +168,12 @@ prompt_cases(void)
 	cJSON	*d, *p;
 	size_t	 i, n;
 
-	T_OK(vid_u8_chars("") == 0, "chars: empty");
-	T_OK(vid_u8_chars("abc") == 3, "chars: ascii");
-	T_OK(vid_u8_chars("\xc3\xa9t\xc3\xa9") == 3, "chars: 2-byte");
-	T_OK(vid_u8_chars("\xe6\x97\xa5\xe6\x9c\xac") == 2, "chars: 3-byte");
-	T_OK(vid_u8_chars("\xf0\x9f\x8e\xac") == 1, "chars: 4-byte");
-	T_OK(vid_u8_chars("a\xff" "b") == 3, "chars: a stray byte counts");
+	T_OK(tok_chars("") == 0, "chars: empty");
+	T_OK(tok_chars("abc") == 3, "chars: ascii");
+	T_OK(tok_chars("\xc3\xa9t\xc3\xa9") == 3, "chars: 2-byte");
+	T_OK(tok_chars("\xe6\x97\xa5\xe6\x9c\xac") == 2, "chars: 3-byte");
+	T_OK(tok_chars("\xf0\x9f\x8e\xac") == 1, "chars: 4-byte");
+	T_OK(tok_chars("a\xff" "b") == 3, "chars: a stray byte counts");
 
 	/* 4001 x "é" = 8002 bytes: cut to 8000 (4000 characters). */
 	n = 4001 * 2;
@@ -194,7 +195,7 @@ prompt_cases(void)
 	vid_store_prompt(d, s);
 	p = cJSON_GetObjectItemCaseSensitive(d, "prompt");
 	T_OK(cJSON_IsString(p) && strlen(p->valuestring) == 7999 &&
-	    vid_u8_chars(p->valuestring) == 4000,
+	    tok_chars(p->valuestring) == 4000,
 	    "prompt: a character is never split");
 	vid_store_prompt(d, "short");
 	p = cJSON_GetObjectItemCaseSensitive(d, "prompt");
