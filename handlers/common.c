@@ -83,6 +83,27 @@ h_chk_bad(struct h_chk *c, const char *param, const char *fmt, ...)
 	return -1;
 }
 
+int
+h_chk_model(struct h_chk *c, const cJSON *o, const char *def,
+    const char **model)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, "model");
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (def == NULL)
+			return h_chk_bad(c, "model", "you must provide a model "
+			    "parameter");
+		*model = def;
+		return 0;
+	}
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
+	    strlen(v->valuestring) > 128)
+		return h_chk_bad(c, "model", "Invalid 'model': expected a "
+		    "non-empty string of at most 128 characters.");
+	*model = v->valuestring;
+	return 0;
+}
+
 const cJSON *
 h_given(const cJSON *o, const char *k)
 {

@@ -147,7 +147,7 @@ h_completions_check(const cJSON *o, struct cmp_req *q, char *param,
     size_t psz, char *msg, size_t msz)
 {
 	struct h_chk	 c = { param, psz, msg, msz };
-	const cJSON	*m, *v;
+	const cJSON	*v;
 
 	memset(q, 0, sizeof(*q));
 	q->n = 1;
@@ -155,14 +155,8 @@ h_completions_check(const cJSON *o, struct cmp_req *q, char *param,
 	param[0] = msg[0] = '\0';
 	if (!cJSON_IsObject(o))
 		return h_chk_bad(&c, "", "The request body must be a JSON object.");
-	m = cJSON_GetObjectItemCaseSensitive(o, "model");
-	if (m == NULL || cJSON_IsNull(m))
-		return h_chk_bad(&c, "model", "you must provide a model parameter");
-	if (!cJSON_IsString(m) || m->valuestring[0] == '\0' ||
-	    strlen(m->valuestring) > 128)
-		return h_chk_bad(&c, "model", "Invalid 'model': expected a non-empty "
-		    "string of at most 128 characters.");
-	q->model = m->valuestring;
+	if (h_chk_model(&c, o, NULL, &q->model) == -1)
+		return -1;
 	if (check_prompt(&c, o, q) == -1 || check_stream(&c, o, q) == -1 ||
 	    h_opt_int(&c, o, "max_tokens", 0, 10000000, &q->max_tokens) == -1 ||
 	    h_opt_int(&c, o, "n", 1, 128, &q->n) == -1 ||

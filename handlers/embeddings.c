@@ -57,21 +57,10 @@ int
 h_model_field(const cJSON *o, const char *def, const char **model,
     struct h_verr *e)
 {
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, "model");
+	struct h_chk	 c = { e->param, sizeof(e->param), e->msg,
+			    sizeof(e->msg) };
 
-	if ((v == NULL || cJSON_IsNull(v)) && def != NULL) {
-		*model = def;
-		return 0;
-	}
-	if (v == NULL)
-		return h_verr_set(e, "model", "you must provide a model "
-		    "parameter");
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
-	    strlen(v->valuestring) > 128)
-		return h_verr_set(e, "model", "Invalid 'model': expected a "
-		    "non-empty string of at most 128 characters.");
-	*model = v->valuestring;
-	return 0;
+	return h_chk_model(&c, o, def, model);
 }
 
 int

@@ -60,6 +60,13 @@ struct h_chk {
 	char	*msg;
 	size_t	 msz;
 };
+/*
+ * The model member: a non-empty string of at most 128 bytes into
+ * *model; absent or null is def when def is non-NULL, else "you must
+ * provide a model parameter".  0, or -1 with c filled.
+ */
+int		 h_chk_model(struct h_chk *c, const struct cJSON *o,
+		    const char *def, const char **model);
 int		 h_chk_bad(struct h_chk *c, const char *param, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
 /* Member k of o, or NULL when absent or JSON null. */

@@ -395,14 +395,8 @@ h_responses_check(const cJSON *o, struct rs_req *q, char *param,
 	param[0] = msg[0] = '\0';
 	if (!cJSON_IsObject(o))
 		return h_chk_bad(&c, "", "The request body must be a JSON object.");
-	m = get(o, "model");
-	if (m == NULL || cJSON_IsNull(m))
-		return h_chk_bad(&c, "model", "you must provide a model parameter");
-	if (!cJSON_IsString(m) || m->valuestring[0] == '\0' ||
-	    strlen(m->valuestring) > 128)
-		return h_chk_bad(&c, "model", "Invalid 'model': expected a non-empty "
-		    "string of at most 128 characters.");
-	q->model = m->valuestring;
+	if (h_chk_model(&c, o, NULL, &q->model) == -1)
+		return -1;
 	if (check_scalars(&c, o, q) == -1 || check_input(&c, o, &tok) == -1 ||
 	    check_tools(&c, o, &tok) == -1 || check_tool_choice(&c, o) == -1 ||
 	    check_text(&c, o) == -1 || check_metadata(&c, o) == -1)
