@@ -172,6 +172,7 @@ static void
 stream_free(void *p)
 {
 	sse_free(&((struct h_stream *)p)->sp);
+	buf_free(&((struct h_stream *)p)->ev);
 }
 
 void
@@ -181,6 +182,7 @@ h_stream_init(struct h_stream *s, struct req *r, int want, size_t max_event)
 	s->r = r;
 	s->want = want;
 	sse_init(&s->sp, max_event);
+	buf_init(&s->ev, max_event);
 	arena_defer(r->a, stream_free, s);
 }
 
@@ -198,7 +200,7 @@ h_stream_status(void *arg, int status, const char *ctype)
 	if (req_start(s->r, 200, out) == -1 || req_flush(s->r) == -1)
 		return 1;
 	s->started = 1;
-	h_stream_wrote(s);
+	s->last_write_ms = req_elapsed_ms(s->r);
 	return s->on_start != NULL ? s->on_start(s->arg) != 0 : 0;
 }
 
@@ -224,15 +226,29 @@ h_stream_tick(void *arg)
 		if (req_write(s->r, ka, strlen(ka)) == -1 ||
 		    req_flush(s->r) == -1)
 			return 1;
-		h_stream_wrote(s);
+		s->last_write_ms = req_elapsed_ms(s->r);
 	}
 	return 0;
 }
 
-void
-h_stream_wrote(struct h_stream *s)
+int
+h_stream_send(struct h_stream *s)
 {
+	if (req_write(s->r, s->ev.p, s->ev.len) == -1 ||
+	    req_flush(s->r) == -1)
+		return -1;
 	s->last_write_ms = req_elapsed_ms(s->r);
+	return 0;
+}
+
+int
+h_stream_event(struct h_stream *s, const char *name, const char *data,
+    size_t n)
+{
+	buf_reset(&s->ev);
+	if (sse_write(&s->ev, name, data, n) == -1)
+		return -1;
+	return h_stream_send(s);
 }
 
 enum err

@@ -26,18 +26,16 @@ dl_write(struct dl_ctx *x, const char *name, const cJSON *o)
 
 	if ((s = cJSON_PrintUnformatted(o)) == NULL)
 		return -1;
-	buf_reset(&x->ev);
-	if (x->array)
-		rc = buf_printf(&x->ev, "%s%s", x->nwritten == 0 ? "[" :
-		    ",\r\n", s);
-	else
-		rc = sse_write(&x->ev, name, s, strlen(s));
+	if (x->array) {
+		buf_reset(&x->hs.ev);
+		rc = buf_printf(&x->hs.ev, "%s%s", x->nwritten == 0 ? "[" :
+		    ",\r\n", s) == -1 ? -1 : h_stream_send(&x->hs);
+	} else
+		rc = h_stream_event(&x->hs, name, s, strlen(s));
 	cJSON_free(s);
-	if (rc == -1 || req_write(x->r, x->ev.p, x->ev.len) == -1 ||
-	    req_flush(x->r) == -1)
+	if (rc == -1)
 		return -1;
 	x->nwritten++;
-	h_stream_wrote(&x->hs);
 	if (x->array)
 		x->hs.keepalive = "\r\n";	/* whitespace between elements */
 	return 0;
@@ -229,7 +227,6 @@ dl_run(struct dl_ctx *x)
 	x->cv.failed = cv_failed;
 	x->cv.arg = x;
 	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
-	buf_init(&x->ev, 16 * 1024 * 1024);
 	h_stream_init(&x->hs, r, x->stream, 16 * 1024 * 1024);
 	x->hs.on_start = on_start;
 	x->hs.on_event = on_event;
@@ -238,7 +235,6 @@ dl_run(struct dl_ctx *x)
 	x->hs.ctype = x->array ? "application/json" : NULL;
 	x->hs.keepalive = x->array ? " " : x->ops->keepalive;
 	arena_defer(r->a, buf_free, &x->body);
-	arena_defer(r->a, buf_free, &x->ev);
 
 	memset(&c, 0, sizeof(c));
 	c.accept = x->stream ? "text/event-stream" : "application/json";

@@ -64,7 +64,6 @@ struct dl_ctx {
 	int			 nwritten;	/* events written */
 	struct h_chat_conv	 cv;		/* hooks (chat mode), outcome */
 	struct buf		 body;
-	struct buf		 ev;
 	void			*st;		/* the dialect's stream state */
 	const char		*hdrs[4];	/* native call's extra headers */
 };

@@ -113,15 +113,25 @@ struct h_stream {
 	int			 started;	/* client headers sent */
 	int64_t			 last_write_ms;
 	struct sse_parser	 sp;
+	struct buf		 ev;		/* one outgoing event */
 };
-/* Prepares s (sse parser with max_event); the caller sets the rest. */
+/*
+ * Prepares s (SSE parser and event buffer capped at max_event; freed at
+ * arena reset); the caller sets the rest.
+ */
 void		 h_stream_init(struct h_stream *s, struct req *r, int want,
 		    size_t max_event);
 int		 h_stream_status(void *s, int status, const char *ctype);
 int		 h_stream_data(void *s, const char *p, size_t n);
 int		 h_stream_tick(void *s);
-/* Something reached the client now (for the keep-alive clock). */
-void		 h_stream_wrote(struct h_stream *s);
+/*
+ * Writes and flushes one SSE event to the client (name may be NULL);
+ * h_stream_send writes what the caller put in s->ev.  0, or -1 when the
+ * event does not fit or the client is gone.
+ */
+int		 h_stream_event(struct h_stream *s, const char *name,
+		    const char *data, size_t n);
+int		 h_stream_send(struct h_stream *s);
 /*
  * How a begun stream ended: sets rl->stream_status and *ecode.  Returns
  * ERR_OK when it ended properly (done, an upstream error event already

@@ -32,21 +32,7 @@ struct oa_ctx {
 	int				 done;		/* [DONE] relayed */
 	int				 up_error;	/* upstream error event */
 	struct buf			 body;		/* non-stream answer */
-	struct buf			 ev;		/* one outgoing event */
 };
-
-static int
-write_event(struct oa_ctx *x, const char *data, size_t n)
-{
-	buf_reset(&x->ev);
-	if (sse_write(&x->ev, NULL, data, n) == -1)
-		return -1;
-	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
-	    req_flush(x->r) == -1)
-		return -1;
-	h_stream_wrote(&x->hs);
-	return 0;
-}
 
 /* One upstream SSE event: adjust and forward.  Non-zero aborts. */
 static int
@@ -62,15 +48,15 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	(void)event;
 	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		x->done = 1;
-		return write_event(x, data, n) == -1 ? 1 : 0;
+		return h_stream_event(&x->hs, NULL, data, n) == -1 ? 1 : 0;
 	}
 	if ((o = cJSON_ParseWithLength(data, n)) == NULL)
-		return write_event(x, data, n) == -1 ? 1 : 0;
+		return h_stream_event(&x->hs, NULL, data, n) == -1 ? 1 : 0;
 	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
 		x->up_error = 1;
 		cJSON_Delete(o);
 		s = oa_error_masked(data, n);
-		rc = s != NULL ? write_event(x, s, strlen(s)) : 0;
+		rc = s != NULL ? h_stream_event(&x->hs, NULL, s, strlen(s)) : 0;
 		cJSON_free(s);
 		return rc == -1 ? 1 : 0;
 	}
@@ -93,7 +79,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	cJSON_Delete(o);
 	if (s == NULL)
 		return 1;
-	rc = write_event(x, s, strlen(s));
+	rc = h_stream_event(&x->hs, NULL, s, strlen(s));
 	cJSON_free(s);
 	if (rc == -1)
 		return 1;
@@ -175,12 +161,10 @@ oa_relay_run(struct req *r, struct relay *rl, cJSON *o,
 		x->rl = rl;
 		x->opt = opt;
 		buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
-		buf_init(&x->ev, 16 * 1024 * 1024);
 		h_stream_init(&x->hs, r, opt->stream, 16 * 1024 * 1024);
 		x->hs.on_event = on_event;
 		x->hs.arg = x;
 		arena_defer(r->a, buf_free, &x->body);
-		arena_defer(r->a, buf_free, &x->ev);
 
 		memset(&c, 0, sizeof(c));
 		c.path = opt->path;

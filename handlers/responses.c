@@ -53,7 +53,6 @@ struct rs_ctx {
 	struct h_chat_conv	 cv;		/* the outcome (both modes) */
 	int64_t			 seq;		/* next sequence_number */
 	struct buf		 body;
-	struct buf		 ev;
 	struct rc_stream	 cs;
 	int			 cs_ready;
 };
@@ -79,20 +78,6 @@ native(const struct channel *c)
 }
 
 static int
-write_event(struct rs_ctx *x, const char *event, const char *data,
-    size_t n)
-{
-	buf_reset(&x->ev);
-	if (sse_write(&x->ev, event, data, n) == -1)
-		return -1;
-	if (req_write(x->r, x->ev.p, x->ev.len) == -1 ||
-	    req_flush(x->r) == -1)
-		return -1;
-	h_stream_wrote(&x->hs);
-	return 0;
-}
-
-static int
 write_json(struct rs_ctx *x, const char *event, const cJSON *o)
 {
 	char	*s;
@@ -100,7 +85,7 @@ write_json(struct rs_ctx *x, const char *event, const cJSON *o)
 
 	if ((s = cJSON_PrintUnformatted(o)) == NULL)
 		return -1;
-	rc = write_event(x, event, s, strlen(s));
+	rc = h_stream_event(&x->hs, event, s, strlen(s));
 	cJSON_free(s);
 	return rc;
 }
@@ -140,7 +125,7 @@ native_event(struct rs_ctx *x, const char *event, const char *data,
 	if ((o = cJSON_ParseWithLength(data, n)) == NULL ||
 	    !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		return write_event(x, event, data, n) == -1 ? 1 : 0;
+		return h_stream_event(&x->hs, event, data, n) == -1 ? 1 : 0;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "type");
 	type = event[0] != '\0' ? event : cJSON_IsString(v) ?
@@ -393,14 +378,12 @@ h_responses_create(struct req *r)
 	x->cv.failed = cv_failed;
 	x->cv.arg = x;
 	buf_init(&x->body, (size_t)r->cfg->upstream_max_response);
-	buf_init(&x->ev, (size_t)r->cfg->upstream_max_response);
 	h_stream_init(&x->hs, r, q.stream,
 	    (size_t)r->cfg->upstream_max_response);
 	x->hs.on_start = on_start;
 	x->hs.on_event = on_event;
 	x->hs.arg = x;
 	arena_defer(r->a, buf_free, &x->body);
-	arena_defer(r->a, buf_free, &x->ev);
 
 	memset(&c, 0, sizeof(c));
 	c.accept = q.stream ? "text/event-stream" : "application/json";
