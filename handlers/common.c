@@ -343,3 +343,13 @@ h_relay_refused(struct req *r, enum err e, const char *model)
 	    "exist or you do not have access to it.", model), "model");
 	return ERR_OK;
 }
+
+void
+h_chat_usage(struct relay *rl, const cJSON *completion)
+{
+	if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(completion,
+	    "usage"), &rl->usage))
+		rl->usage_upstream = 1;
+	else
+		rl->delivered_tokens = oa_response_output_tokens(completion);
+}

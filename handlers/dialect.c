@@ -184,11 +184,7 @@ finish_plain(struct dl_ctx *x, const char **ecode)
 			o = NULL;
 		}
 	} else if (cJSON_IsObject(o)) {
-		if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
-		    &rl->usage))
-			rl->usage_upstream = 1;
-		else
-			rl->delivered_tokens = oa_response_output_tokens(o);
+		h_chat_usage(rl, o);
 		out = x->ops->chat_whole(x, o);
 	}
 	cJSON_Delete(o);

@@ -179,6 +179,11 @@ enum err	 h_models_usable(struct req *r, char ***out, size_t *n);
  * returned for the worker to send.
  */
 enum err	 h_relay_refused(struct req *r, enum err e, const char *model);
+/*
+ * The usage of a whole chat.completion into rl (usage_upstream), or when
+ * it has none the estimate of its output (delivered_tokens).
+ */
+void		 h_chat_usage(struct relay *rl, const struct cJSON *completion);
 /* cJSON_Delete for arena_defer: the tree goes at arena reset. */
 void		 h_cjson_delete(void *o);
 /* Sends cJSON o as a 200 JSON answer; ERR_OK or ERR_NOMEM. */

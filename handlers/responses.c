@@ -238,11 +238,7 @@ finish_plain(struct rs_ctx *x, const char **ecode)
 	o = x->hs.status == 200 ? cJSON_ParseWithLength(x->body.p, x->body.len) :
 	    NULL;
 	if (cJSON_IsObject(o) && x->mode == RS_CHAT) {
-		if (oa_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
-		    &rl->usage))
-			rl->usage_upstream = 1;
-		else
-			rl->delivered_tokens = oa_response_output_tokens(o);
+		h_chat_usage(rl, o);
 		resp = rc_chat_to_response(o, x->req, r->rid, rl->model);
 	} else if (cJSON_IsObject(o)) {
 		if (rc_usage_read(cJSON_GetObjectItemCaseSensitive(o, "usage"),
