@@ -73,22 +73,15 @@ oai_type(unsigned int status)
 	return status >= 500 ? "server_error" : "invalid_request_error";
 }
 
-/* Queues {"error": {...}}; param and code may be NULL (JSON null). */
-static enum MHD_Result
-oai_fail(struct mock_req *req, unsigned int status, const char *param,
-    const char *code, const char *msg, const char *const *hdrs)
+cJSON *
+oai_error_doc(unsigned int status, const char *param, const char *code,
+    const char *msg)
 {
-	cJSON		*doc, *e;
-	char		 rid[48];
-	const char	*h[8] = { "x-request-id", rid, NULL };
-	size_t		 i;
+	cJSON	*doc, *e;
 
-	snprintf(rid, sizeof(rid), "req_mock%llu",
-	    (unsigned long long)atomic_fetch_add(&oai_seq, 1));
-	for (i = 0; hdrs != NULL && hdrs[i] != NULL && i < 4; i++)
-		h[2 + i] = hdrs[i];
-	if ((doc = cJSON_CreateObject()) != NULL &&
-	    (e = cJSON_AddObjectToObject(doc, "error")) != NULL) {
+	if ((doc = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if ((e = cJSON_AddObjectToObject(doc, "error")) != NULL) {
 		cJSON_AddStringToObject(e, "message", msg);
 		cJSON_AddStringToObject(e, "type", oai_type(status));
 		if (param != NULL)
@@ -100,6 +93,24 @@ oai_fail(struct mock_req *req, unsigned int status, const char *param,
 		else
 			cJSON_AddNullToObject(e, "code");
 	}
+	return doc;
+}
+
+/* Queues {"error": {...}}; param and code may be NULL (JSON null). */
+static enum MHD_Result
+oai_fail(struct mock_req *req, unsigned int status, const char *param,
+    const char *code, const char *msg, const char *const *hdrs)
+{
+	cJSON		*doc;
+	char		 rid[48];
+	const char	*h[8] = { "x-request-id", rid, NULL };
+	size_t		 i;
+
+	snprintf(rid, sizeof(rid), "req_mock%llu",
+	    (unsigned long long)atomic_fetch_add(&oai_seq, 1));
+	for (i = 0; hdrs != NULL && hdrs[i] != NULL && i < 4; i++)
+		h[2 + i] = hdrs[i];
+	doc = oai_error_doc(status, param, code, msg);
 	return mock_reply_json(req, status, doc, h);
 }
 

@@ -62,6 +62,14 @@ enum MHD_Result	h_oai_video_create(struct mock_req *);
 enum MHD_Result	h_oai_video_get(struct mock_req *);
 
 /*
+ * {"error":{"message","type","param","code"}} as OpenAI answers it, type
+ * from the status (429 "requests", 5xx "server_error", else
+ * "invalid_request_error"); param and code NULL become JSON null.  NULL
+ * on allocation failure.
+ */
+cJSON		*oai_error_doc(unsigned int status, const char *param,
+		    const char *code, const char *msg);
+/*
  * Embeddings, moderations (openai_embed.c) and Jina-style rerank
  * (cohere.c).  oai_text_ctl applies controls written as "mock:k=v,..."
  * (a `user` member) or a leading "[mock k=v ...]" (a rerank query);

@@ -46,22 +46,9 @@ static enum MHD_Result
 au_fail(struct mock_req *req, unsigned int status, const char *param,
     const char *code, const char *msg)
 {
-	cJSON	*doc, *e;
+	cJSON	*doc;
 
-	if ((doc = cJSON_CreateObject()) != NULL &&
-	    (e = cJSON_AddObjectToObject(doc, "error")) != NULL) {
-		cJSON_AddStringToObject(e, "message", msg);
-		cJSON_AddStringToObject(e, "type", status == 429 ? "requests" :
-		    status >= 500 ? "server_error" : "invalid_request_error");
-		if (param != NULL)
-			cJSON_AddStringToObject(e, "param", param);
-		else
-			cJSON_AddNullToObject(e, "param");
-		if (code != NULL)
-			cJSON_AddStringToObject(e, "code", code);
-		else
-			cJSON_AddNullToObject(e, "code");
-	}
+	doc = oai_error_doc(status, param, code, msg);
 	return mock_reply_json(req, status, doc, NULL);
 }
 

@@ -110,24 +110,11 @@ enum MHD_Result
 oai_embed_fail(struct mock_req *req, unsigned int status, const char *param,
     const char *code, const char *msg)
 {
-	cJSON	*doc, *e;
+	cJSON	*doc;
 	char	 ra[24];
 	const char *hdrs[3] = { NULL, NULL, NULL };
 
-	if ((doc = cJSON_CreateObject()) != NULL &&
-	    (e = cJSON_AddObjectToObject(doc, "error")) != NULL) {
-		cJSON_AddStringToObject(e, "message", msg);
-		cJSON_AddStringToObject(e, "type", status == 429 ? "requests" :
-		    status >= 500 ? "server_error" : "invalid_request_error");
-		if (param != NULL)
-			cJSON_AddStringToObject(e, "param", param);
-		else
-			cJSON_AddNullToObject(e, "param");
-		if (code != NULL)
-			cJSON_AddStringToObject(e, "code", code);
-		else
-			cJSON_AddNullToObject(e, "code");
-	}
+	doc = oai_error_doc(status, param, code, msg);
 	if (ctl_isset(&req->ctl, CTL_RETRY_AFTER)) {
 		snprintf(ra, sizeof(ra), "%ld", req->ctl.v[CTL_RETRY_AFTER]);
 		hdrs[0] = "retry-after";

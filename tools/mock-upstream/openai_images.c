@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "mock.h"
+#include "openai.h"
 
 #define IMG_PARTS_MAX	64
 
@@ -95,22 +96,10 @@ static enum MHD_Result
 img_fail(struct mock_req *req, unsigned int status, const char *param,
     const char *code, const char *msg, const char *const *hdrs)
 {
-	cJSON	*doc, *e;
+	cJSON	*doc;
 
-	if ((doc = cJSON_CreateObject()) != NULL &&
-	    (e = cJSON_AddObjectToObject(doc, "error")) != NULL) {
-		cJSON_AddStringToObject(e, "message", msg);
-		cJSON_AddStringToObject(e, "type", status == 429 ? "requests" :
-		    status >= 500 ? "server_error" : "invalid_request_error");
-		if (param != NULL && param[0] != '\0')
-			cJSON_AddStringToObject(e, "param", param);
-		else
-			cJSON_AddNullToObject(e, "param");
-		if (code != NULL)
-			cJSON_AddStringToObject(e, "code", code);
-		else
-			cJSON_AddNullToObject(e, "code");
-	}
+	doc = oai_error_doc(status, param != NULL && param[0] != '\0' ?
+	    param : NULL, code, msg);
 	return mock_reply_json(req, status, doc, hdrs);
 }
 
