@@ -68,57 +68,18 @@ static int
 veo_ctl_parse(const char *prompt, struct veo_ctl *c, char *msg,
     size_t msgsz)
 {
-	static const struct {
-		const char	*name;
-		long		 min, max;
-		size_t		 off;
-	} defs[] = {
+	static const struct mock_ldef defs[] = {
 		{ "polls", 0, 1000, offsetof(struct veo_ctl, polls) },
 		{ "fail", 0, 1, offsetof(struct veo_ctl, fail) },
 		{ "status", 400, 599, offsetof(struct veo_ctl, status) },
 		{ "bytes", 1, 1048576, offsetof(struct veo_ctl, bytes) },
 	};
-	const char	*p, *end, *eq, *sp;
-	char		*num_end;
-	size_t		 i, n;
-	long		 v;
 
 	memset(c, 0, sizeof(*c));
 	c->polls = 1;
 	c->bytes = 64;
-	if (strncmp(prompt, "[mock", 5) != 0)
-		return 0;
-	if ((end = strchr(prompt, ']')) == NULL) {
-		snprintf(msg, msgsz, "Invalid mock control: no ']'");
-		return -1;
-	}
-	for (p = prompt + 5; p < end; p = sp) {
-		while (p < end && *p == ' ')
-			p++;
-		if (p == end)
-			break;
-		for (sp = p; sp < end && *sp != ' '; sp++)
-			continue;
-		if ((eq = memchr(p, '=', (size_t)(sp - p))) == NULL) {
-			snprintf(msg, msgsz, "Invalid mock control '%.*s'",
-			    (int)(sp - p), p);
-			return -1;
-		}
-		n = (size_t)(eq - p);
-		for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
-			if (strlen(defs[i].name) == n &&
-			    memcmp(defs[i].name, p, n) == 0)
-				break;
-		v = strtol(eq + 1, &num_end, 10);
-		if (i == sizeof(defs) / sizeof(defs[0]) || num_end != sp ||
-		    eq + 1 == sp || v < defs[i].min || v > defs[i].max) {
-			snprintf(msg, msgsz, "Invalid mock control '%.*s'",
-			    (int)(sp - p), p);
-			return -1;
-		}
-		*(long *)(void *)((char *)c + defs[i].off) = v;
-	}
-	return 0;
+	return mock_prefix_parse(prompt, defs, sizeof(defs) / sizeof(defs[0]),
+	    c, msg, msgsz);
 }
 
 /* Refuses members of o not in names, in Google's words.  0 or -1. */

@@ -53,6 +53,21 @@ void	 mbuf_free(struct mbuf *);
 int64_t	 mock_now_ms(void);
 /* Monotonic clock in milliseconds, for deadlines. */
 int64_t	 mock_mono_ms(void);
+
+/* A numeric control of a "[mock k=v ...]" prompt prefix (video jobs). */
+struct mock_ldef {
+	const char	*name;
+	long		 min, max;
+	size_t		 off;		/* of its long in the target struct */
+};
+/*
+ * Parses a leading "[mock k=v ...]" of s into the longs of base that
+ * defs (n entries) name; s without such a block is left alone.  0, or -1
+ * with msg ("Invalid mock control ...") for a block without ']', an
+ * unknown name or a value that is not an integer in [min, max].
+ */
+int	 mock_prefix_parse(const char *s, const struct mock_ldef *defs,
+	    size_t n, void *base, char *msg, size_t msgsz);
 /*
  * Returns a malloc'd NUL-terminated copy of p[0..len) with invalid UTF-8
  * and NUL bytes replaced by U+FFFD, so that it can be stored in JSON.

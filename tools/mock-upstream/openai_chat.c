@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "genai.h"
 #include "openai.h"
 
 enum oai_phase {
@@ -47,40 +48,6 @@ oai_words(const char *s)
 		}
 	}
 	return n;
-}
-
-/* A value that satisfies a JSON-schema property well enough. */
-static cJSON *
-oai_sample(const cJSON *schema)
-{
-	const cJSON	*en, *type, *t;
-	const char	*ty = NULL;
-
-	en = cJSON_GetObjectItemCaseSensitive(schema, "enum");
-	if (cJSON_IsArray(en) && cJSON_GetArraySize(en) > 0)
-		return cJSON_Duplicate(cJSON_GetArrayItem(en, 0), 1);
-	type = cJSON_GetObjectItemCaseSensitive(schema, "type");
-	if (cJSON_IsString(type))
-		ty = type->valuestring;
-	else if (cJSON_IsArray(type))
-		cJSON_ArrayForEach(t, type)
-			if (cJSON_IsString(t)) {
-				ty = t->valuestring;
-				break;
-			}
-	if (ty == NULL || strcmp(ty, "string") == 0)
-		return cJSON_CreateString("x");
-	if (strcmp(ty, "integer") == 0 || strcmp(ty, "number") == 0)
-		return cJSON_CreateNumber(1);
-	if (strcmp(ty, "boolean") == 0)
-		return cJSON_CreateTrue();
-	if (strcmp(ty, "array") == 0)
-		return cJSON_CreateArray();
-	if (strcmp(ty, "object") == 0)
-		return cJSON_CreateObject();
-	if (strcmp(ty, "null") == 0)
-		return cJSON_CreateNull();
-	return cJSON_CreateString("x");
 }
 
 /*
@@ -128,7 +95,7 @@ oai_chat_prepare(struct oai_chat *c)
 	props = cJSON_GetObjectItemCaseSensitive(params, "properties");
 	if (cJSON_IsObject(props))
 		cJSON_ArrayForEach(p, props)
-			cJSON_AddItemToObject(args, p->string, oai_sample(p));
+			cJSON_AddItemToObject(args, p->string, gen_sample(p));
 	c->args = cJSON_PrintUnformatted(args);
 	cJSON_Delete(args);
 	if (c->args == NULL)

@@ -172,3 +172,47 @@ mock_utf8_dup(const char *p, size_t len)
 	out[o] = '\0';
 	return out;
 }
+
+int
+mock_prefix_parse(const char *s, const struct mock_ldef *defs, size_t n,
+    void *base, char *msg, size_t msgsz)
+{
+	const char	*p, *end, *eq, *sp;
+	char		*num_end;
+	size_t		 i, len;
+	long		 v;
+
+	if (strncmp(s, "[mock", 5) != 0)
+		return 0;
+	if ((end = strchr(s, ']')) == NULL) {
+		snprintf(msg, msgsz, "Invalid mock control: no ']'");
+		return -1;
+	}
+	for (p = s + 5; p < end; p = sp) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		for (sp = p; sp < end && *sp != ' '; sp++)
+			continue;
+		if ((eq = memchr(p, '=', (size_t)(sp - p))) == NULL) {
+			snprintf(msg, msgsz, "Invalid mock control '%.*s'",
+			    (int)(sp - p), p);
+			return -1;
+		}
+		len = (size_t)(eq - p);
+		for (i = 0; i < n; i++)
+			if (strlen(defs[i].name) == len &&
+			    memcmp(defs[i].name, p, len) == 0)
+				break;
+		v = strtol(eq + 1, &num_end, 10);
+		if (i == n || num_end != sp || eq + 1 == sp ||
+		    v < defs[i].min || v > defs[i].max) {
+			snprintf(msg, msgsz, "Invalid mock control '%.*s'",
+			    (int)(sp - p), p);
+			return -1;
+		}
+		*(long *)(void *)((char *)base + defs[i].off) = v;
+	}
+	return 0;
+}
