@@ -53,11 +53,5 @@ router_find(const char *method, const char *path, enum err *e)
 enum route_dialect
 router_dialect(const struct route *rt)
 {
-	if (rt == NULL)
-		return RD_OPENAI;
-	if (strncmp(rt->path, "/v1/messages", 12) == 0)
-		return RD_ANTHROPIC;
-	if (strncmp(rt->path, "/v1beta/", 8) == 0)
-		return RD_GEMINI;
-	return RD_OPENAI;
+	return rt != NULL ? rt->dialect : RD_OPENAI;
 }

@@ -33,6 +33,7 @@ struct route {
 	enum route_auth	 auth;
 	enum route_body	 body;
 	const char	*name;		/* for the access line */
+	enum route_dialect dialect;	/* whose error shape it answers in */
 };
 
 extern const struct route	routes_table[];
@@ -45,10 +46,7 @@ extern const size_t		routes_count;
  */
 const struct route *router_find(const char *method, const char *path,
 	    enum err *e);
-/*
- * The error dialect of a route: RD_ANTHROPIC under /v1/messages,
- * RD_GEMINI under /v1beta/, else (and for NULL) RD_OPENAI.
- */
+/* The error dialect of a route; RD_OPENAI for NULL (no route found). */
 enum route_dialect router_dialect(const struct route *rt);
 /* 1 when pattern matches path per the rules above. */
 int	 router_match(const char *pattern, const char *path);

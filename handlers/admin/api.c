@@ -35,8 +35,8 @@
 #include "sec.h"
 
 #define R(m, p, nm, role, body, fn) \
-	{ { (m), (p), NULL, RAUTH_NONE, RBODY_NONE, (nm) }, (role), (body), \
-	    (fn) }
+	{ { (m), (p), NULL, RAUTH_NONE, RBODY_NONE, (nm), RD_OPENAI }, \
+	    (role), (body), (fn) }
 
 /*
  * Paths without their trailing '/' ("/api/user/" is "/api/user").  "#"
