@@ -162,6 +162,29 @@ export function pager(page, size, total, go) {
 	        onclick: () => go(page + 1) }, 'Next'));
 }
 
+// A paged list drawn into out: fetch(p) resolves to the API's page
+// {items, page, size, total}, draw(d, reload) gives its table; only the
+// latest load draws, and its error goes to err.  Returns load(p), which
+// reloads the current page when p is left out.
+export function pagedList(out, err, fetch, draw) {
+	let page = 1;
+	let seq = 0;
+	const load = async (p = page) => {
+		page = p;
+		const my = ++seq;
+		err.show('');
+		try {
+			const d = await fetch(p);
+			if (my !== seq) return;
+			clear(out, draw(d, () => load(page)),
+			    pager(d.page, d.size, d.total, load));
+		} catch (e) {
+			if (my === seq) err.show(e.message);
+		}
+	};
+	return load;
+}
+
 // A modal dialog.  build(close) returns its content; close(v) resolves the
 // returned promise with v (Escape resolves undefined).
 export function modal(title, build, { wide = false } = {}) {

@@ -3,8 +3,8 @@
 // test (shows the latency), enable/disable, delete.  /api/channel/.
 
 import { list, get, post, put, del, money, num, when } from '../api.js';
-import { h, clear, field, table, pager, badge, toast, formDialog,
-	confirmDialog, alertBox } from '../ui.js';
+import { h, clear, field, table, badge, toast, formDialog, confirmDialog,
+	alertBox, pagedList } from '../ui.js';
 import { splitList } from './keys.js';
 
 const TYPES = ['openai', 'azure', 'anthropic', 'gemini', 'cohere',
@@ -99,22 +99,9 @@ export async function render(m) {
 	    options: [['', 'Any'], ['1', 'Enabled'], ['2', 'Disabled'],
 	        ['3', 'Auto-disabled']] });
 	const out = h('div');
-	let page = 1;
-	let seq = 0;	// only the latest load may draw
-	const load = async (p = page) => {
-		page = p;
-		const my = ++seq;
-		err.show('');
-		try {
-			const d = await list('channel/', { p, size: 50,
-			    keyword: kw.read().trim(), status: st.read() });
-			if (my !== seq) return;
-			clear(out, table('Channels', cols(() => load(page)), d.items,
-			    'No channels.'), pager(d.page, d.size, d.total, load));
-		} catch (e) {
-			if (my === seq) err.show(e.message);
-		}
-	};
+	const load = pagedList(out, err, (p) => list('channel/', { p, size: 50,
+	    keyword: kw.read().trim(), status: st.read() }),
+	(d, reload) => table('Channels', cols(reload), d.items, 'No channels.'));
 	st.control.addEventListener('change', () => load(1));
 	m.append(h('div', { class: 'toolbar' },
 	    h('form', { class: 'inline', role: 'search', onsubmit: (ev) => {

@@ -3,8 +3,8 @@
 // delete.  /api/token/.
 
 import { list, post, put, del, money, num, when, amount, isAdmin } from '../api.js';
-import { h, clear, field, table, pager, badge, toast, formDialog, modal,
-	confirmDialog, copyField, alertBox } from '../ui.js';
+import { h, field, table, badge, toast, formDialog, modal, confirmDialog,
+	copyField, alertBox, pagedList } from '../ui.js';
 
 const STATUS = { 1: ['Enabled', 'ok'], 2: ['Disabled', 'off'],
 	3: ['Expired', 'warn'], 4: ['Exhausted', 'bad'] };
@@ -117,24 +117,13 @@ export async function render(m) {
 	const all = isAdmin() ? field({ name: 'all', type: 'checkbox',
 	    label: 'Keys of all users' }) : null;
 	const out = h('div');
-	let page = 1;
-	let seq = 0;	// only the latest load may draw
-	const load = async (p = page) => {
-		page = p;
-		const my = ++seq;
-		err.show('');
-		const every = all !== null && all.read();
-		try {
-			const d = await list('token/', { p, size: 20,
-			    keyword: kw.read().trim(), user_id: every ? 0 : undefined });
-			if (my !== seq) return;
-			clear(out, table('API keys', cols(reload, every), d.items,
-			    'No API keys yet.'), pager(d.page, d.size, d.total, load));
-		} catch (e) {
-			if (my === seq) err.show(e.message);
-		}
-	};
-	const reload = () => load(page);
+	let every = false;
+	const load = pagedList(out, err, (p) => {
+		every = all !== null && all.read();
+		return list('token/', { p, size: 20, keyword: kw.read().trim(),
+		    user_id: every ? 0 : undefined });
+	}, (d, reload) => table('API keys', cols(reload, every), d.items,
+	    'No API keys yet.'));
 	all?.control.addEventListener('change', () => load(1));
 	m.append(h('div', { class: 'toolbar' },
 	    h('form', { class: 'inline', role: 'search', onsubmit: (ev) => {

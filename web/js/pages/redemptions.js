@@ -3,8 +3,8 @@
 // export the filtered list as CSV.  /api/redemption/.
 
 import { list, post, put, del, qs, num, when, amount } from '../api.js';
-import { h, clear, field, table, pager, badge, toast, formDialog, modal,
-	confirmDialog, copyField, alertBox } from '../ui.js';
+import { h, field, table, badge, toast, formDialog, modal, confirmDialog,
+	copyField, alertBox, pagedList } from '../ui.js';
 import { moneyHint } from './keys.js';
 
 const STATUS = { 1: ['Unused', 'ok'], 2: ['Disabled', 'off'],
@@ -56,23 +56,12 @@ export async function render(m) {
 	const csv = h('a', { class: 'button', download: 'redemptions.csv',
 	    href: '/api/redemption/export' }, 'Export CSV');
 	const out = h('div');
-	let page = 1;
-	let seq = 0;	// only the latest load may draw
-	const load = async (p = page) => {
-		page = p;
-		const my = ++seq;
-		err.show('');
+	const load = pagedList(out, err, (p) => {
 		const f = { keyword: kw.read().trim(), status: st.read() };
 		csv.href = `/api/redemption/export${qs(f)}`;
-		try {
-			const d = await list('redemption/', { ...f, p, size: 20 });
-			if (my !== seq) return;
-			clear(out, table('Redemption codes', cols(() => load(page)),
-			    d.items, 'No codes.'), pager(d.page, d.size, d.total, load));
-		} catch (e) {
-			if (my === seq) err.show(e.message);
-		}
-	};
+		return list('redemption/', { ...f, p, size: 20 });
+	}, (d, reload) => table('Redemption codes', cols(reload), d.items,
+	    'No codes.'));
 	st.control.addEventListener('change', () => load(1));
 	m.append(h('div', { class: 'toolbar' },
 	    h('form', { class: 'inline', role: 'search', onsubmit: (ev) => {

@@ -3,8 +3,8 @@
 
 import { list, post, put, isRoot, roleName, num, when, amount,
 	refreshSelf, session } from '../api.js';
-import { h, clear, field, table, pager, badge, toast, formDialog,
-	alertBox } from '../ui.js';
+import { h, field, table, badge, toast, formDialog, alertBox,
+	pagedList } from '../ui.js';
 import { moneyHint } from './keys.js';
 
 // The roles the caller may give: those below their own (the API's rule).
@@ -20,22 +20,9 @@ export async function render(m) {
 	const kw = field({ name: 'keyword', label: 'Search users',
 	    type: 'search' });
 	const out = h('div');
-	let page = 1;
-	let seq = 0;	// only the latest load may draw
-	const load = async (p = page) => {
-		page = p;
-		const my = ++seq;
-		err.show('');
-		try {
-			const d = await list('user/', { p, size: 20,
-			    keyword: kw.read().trim() });
-			if (my !== seq) return;
-			clear(out, table('Users', cols(() => load(page)), d.items,
-			    'No users match.'), pager(d.page, d.size, d.total, load));
-		} catch (e) {
-			if (my === seq) err.show(e.message);
-		}
-	};
+	const load = pagedList(out, err, (p) => list('user/', { p, size: 20,
+	    keyword: kw.read().trim() }),
+	(d, reload) => table('Users', cols(reload), d.items, 'No users match.'));
 	m.append(h('div', { class: 'toolbar' },
 	    h('form', { class: 'inline', role: 'search', onsubmit: (ev) => {
 		ev.preventDefault();
