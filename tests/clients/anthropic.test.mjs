@@ -15,7 +15,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import {
-  servers, tenant, logsFor, mockRequests, eventually, uniq,
+  servers, tenant, logsFor, mockRequests, eventually, sentWith, uniq,
 } from '../integration/lib.mjs';
 
 const SONNET = 'claude-sonnet-4-20250514';
@@ -57,17 +57,6 @@ function setup(kind, extra = {}) {
     mapping: { [OPUS]: kind.mapped }, ...extra });
 }
 
-// The mock's recorded request whose body holds `marker` (each test puts
-// a unique word in its prompt, so no other request can match).
-async function sentWith(marker, pathPrefix) {
-  const all = await eventually(async () => {
-    const rs = (await mockRequests()).filter((m) => m.body.includes(marker)
-      && m.path.startsWith(pathPrefix) && m.status !== null);
-    return rs.length ? rs : null;
-  });
-  assert.ok(all, `the mock saw a request to ${pathPrefix} holding ${marker}`);
-  return all;
-}
 
 function lastLog(t, n = 1) {
   return eventually(() => {
@@ -275,7 +264,7 @@ for (const [name, base] of servers) {
       assert.equal(r2.model, SONNET);
       assert.equal(r2.stop_reason, 'end_turn');
       assert.deepEqual(r2.content.map((b) => b.type), ['text']);
-      const sent = (await sentWith(marker, K.path)).at(-1);
+      const sent = (await sentWith(marker, K.path, { also: 'sunny and 20C' })).at(-1);
       const body = JSON.parse(sent.body);
       if (K.kind === 'anthropic') {
         // The mock leads its answer with the tool results it was sent.

@@ -16,7 +16,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
-  servers, tenant, logsFor, mockRequests, eventually, uniq, mockPromptTokens,
+  servers, tenant, logsFor, eventually, sentWith, uniq, mockPromptTokens,
 } from '../integration/lib.mjs';
 
 const OPUS = 'claude-opus-4-20250514';
@@ -70,16 +70,6 @@ function setup(P) {
   return tenant({ type: P.kind, models: P.model, mapping: { [P.model]: P.mapped } });
 }
 
-// Recorded mock requests holding `marker` (unique per test).
-async function sentWith(marker, pathPrefix) {
-  const all = await eventually(async () => {
-    const rs = (await mockRequests()).filter((m) => m.body.includes(marker)
-      && m.path.startsWith(pathPrefix) && m.status !== null);
-    return rs.length ? rs : null;
-  });
-  assert.ok(all, `the mock saw a request to ${pathPrefix} holding ${marker}`);
-  return all;
-}
 
 function logs(t, n = 1) {
   return eventually(() => {
@@ -294,7 +284,7 @@ for (const [name, base] of servers) {
       const text = r2.choices[0].message.content;
       assert.equal(r2.choices[0].finish_reason, 'stop');
       assert.equal(r2.choices[0].message.tool_calls ?? null, null, 'no new call');
-      const sent = JSON.parse((await sentWith(marker, P.path(false))).at(-1).body);
+      const sent = JSON.parse((await sentWith(marker, P.path(false), { also: 'sunny and 20C' })).at(-1).body);
       if (P.kind === 'anthropic') {
         // The mock leads with the tool results it got.
         assert.equal(text, 'Result: sunny and 20C w1 w2 w3 w4 w5');

@@ -15,7 +15,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  servers, tenant, logsFor, mockRequests, eventually, uniq, post,
+  servers, tenant, logsFor, eventually, sentWith, uniq, post,
 } from './lib.mjs';
 
 const MODEL = 'gemini-2.5-pro';
@@ -65,15 +65,6 @@ async function sseData(res) {
   }).filter((d) => d !== '').map((d) => JSON.parse(d));
 }
 
-async function sentWith(marker, pathPrefix) {
-  const all = await eventually(async () => {
-    const rs = (await mockRequests()).filter((m) => m.body.includes(marker)
-      && m.path.startsWith(pathPrefix) && m.status !== null);
-    return rs.length ? rs : null;
-  });
-  assert.ok(all, `the mock saw a request to ${pathPrefix} holding ${marker}`);
-  return all;
-}
 
 function logs(t, n = 1) {
   return eventually(() => {
@@ -284,7 +275,7 @@ for (const [name, base] of servers) {
       const b2 = await r2.json();
       const text = b2.candidates[0].content.parts.map((p) => p.text ?? '').join('');
       assert.equal(b2.candidates[0].content.parts.filter((p) => p.functionCall).length, 0, 'no new call');
-      const sent = JSON.parse((await sentWith(marker, K.path(false))).at(-1).body);
+      const sent = JSON.parse((await sentWith(marker, K.path(false), { also: 'sunny 20C' })).at(-1).body);
       if (K.kind === 'openai') {
         assert.equal(text, 'w1 w2 w3 w4 w5');
         const asst = sent.messages.find((m) => m.role === 'assistant');
@@ -404,7 +395,7 @@ for (const [name, base] of servers) {
     const l = await logs(t, 3);
     assert.equal(l.length, 3, 'the three good calls, nothing for the bad ones');
     // Upstream sees the channel's key only, never the client's.
-    const sent = await sentWith(marker, '/v1beta/models/');
+    const sent = await sentWith(marker, '/v1beta/models/', { n: 3 });
     assert.equal(sent.length, 3);
     for (const m of sent) {
       assert.equal(m.path, K0PATH);

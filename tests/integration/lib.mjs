@@ -1,6 +1,7 @@
 // Shared helpers of the integration tests.  The suite's stack (see
 // tests/lib/stack.sh) exports NX_* variables: the config, the build dir,
 // the MariaDB socket and the URLs of lighttpd, Apache and the mock.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
 export const env = {
@@ -156,6 +157,22 @@ export async function eventually(fn, ms = 5000) {
     await sleep(100);
   }
   return v;
+}
+
+// The mock's finished records of requests to pathPrefix whose body holds
+// marker (and `also`, when given), once there are at least n; null when
+// they do not come. A record gets its status after the mock's answer went
+// out, which can be after the gateway's answer reached the test: wait for
+// the very requests a check is about, never take "the latest" of others.
+export async function sentWith(marker, pathPrefix, { also = null, n = 1 } = {}) {
+  const all = await eventually(async () => {
+    const rs = (await mockRequests()).filter((m) => m.body.includes(marker)
+      && (also === null || m.body.includes(also))
+      && m.path.startsWith(pathPrefix) && m.status !== null);
+    return rs.length >= n ? rs : null;
+  });
+  assert.ok(all, `the mock saw ${n} request(s) to ${pathPrefix} holding ${marker}`);
+  return all;
 }
 
 // A valid RGBA PNG of w x h pixels (zlib.crc32 checksums, as the mock
