@@ -31,15 +31,20 @@ int64_t
 bill_tokens(const struct price *p, int64_t base_price, int64_t ratio_u,
     const struct usage *u)
 {
-	u128	 prompt, cached, sum;
+	u128	 prompt, cached, written, sum;
 	const u128 den = (u128)1000000000000000000ULL;	/* 10^18 */
 
+	/* cached + written <= prompt: each is cut to what is left. */
 	prompt = nonneg(u->prompt);
 	cached = nonneg(u->cached);
 	if (cached > prompt)
 		cached = prompt;
-	sum = (prompt - cached) * nonneg(p->input_u) +
-	    cached * nonneg(p->cache_u);
+	written = nonneg(u->cache_write);
+	if (written > prompt - cached)
+		written = prompt - cached;
+	sum = (prompt - cached - written) * nonneg(p->input_u) +
+	    cached * nonneg(p->cache_u) + written * nonneg(p->cache_write_u > 0
+	    ? p->cache_write_u : p->input_u);
 	if (p->basis == BASIS_TOKENS)
 		sum += nonneg(u->completion) * nonneg(p->output_u);
 	/* sum < 2^63 * 2^63 * 3; times two more int64 could overflow 2^128. */

@@ -4,8 +4,10 @@
  *
  * Token basis:
  *   quota = ceil( (uncached_prompt * input_u + cached * cache_u
- *                  + completion * output_u)
+ *                  + cache_write * cache_write_u + completion * output_u)
  *                 * base_price * group_ratio_u / 10^18 )
+ * where uncached_prompt = prompt - cached - cache_write, and a
+ * cache_write_u of 0 means input_u (no price of its own).
  * where multipliers and the group ratio are millionths and base_price is
  * the quota of one million base tokens (10^6 tokens x 10^6 x 10^6 = 10^18).
  * Intermediates are 128-bit; the result saturates at INT64_MAX.
@@ -21,6 +23,7 @@ struct price;
 struct usage {
 	int64_t	 prompt;	/* all prompt tokens, cached included */
 	int64_t	 cached;	/* of which read from cache */
+	int64_t	 cache_write;	/* of which written to a cache */
 	int64_t	 completion;	/* all output tokens, reasoning included */
 	int64_t	 reasoning;	/* of which reasoning (informational) */
 };

@@ -100,6 +100,7 @@ struct price {
 	int64_t	 input_u;	/* multiplier, millionths */
 	int64_t	 output_u;
 	int64_t	 cache_u;	/* cached input tokens */
+	int64_t	 cache_write_u;	/* input written to a cache; 0: input_u */
 	int64_t	 unit_u;	/* micro-quota per unit for non-token bases */
 	char	*extra;		/* JSON text or "" */
 };
@@ -345,6 +346,7 @@ enum err db_channel_tested(struct db *d, int64_t id, int64_t response_ms);
 #define DB_PRICE_CACHE	0x04
 #define DB_PRICE_UNIT	0x08
 #define DB_PRICE_EXTRA	0x10
+#define DB_PRICE_CACHE_WRITE	0x20
 
 /*
  * Inserts or updates the price of p->model: basis always; the fields

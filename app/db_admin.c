@@ -70,12 +70,15 @@ const struct qdef db_admin_q[] = {
 	ROW(Q_CHANNEL_TESTED) = { "UPDATE channels SET response_time = ?, "
 	    "test_time = UNIX_TIMESTAMP() WHERE id = ?", 0 },
 	ROW(Q_PRICE_SET) = { "INSERT INTO model_prices (model, basis, input_u, "
-	    "output_u, cache_u, unit_u, extra, updated_at) VALUES (?, ?, "
-	    "COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0), "
-	    "COALESCE(?, ''), UNIX_TIMESTAMP()) ON DUPLICATE KEY UPDATE "
+	    "output_u, cache_u, cache_write_u, unit_u, extra, updated_at) "
+	    "VALUES (?, ?, COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0), "
+	    "COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, ''), "
+	    "UNIX_TIMESTAMP()) ON DUPLICATE KEY UPDATE "
 	    "basis = VALUES(basis), input_u = COALESCE(?, input_u), "
 	    "output_u = COALESCE(?, output_u), "
-	    "cache_u = COALESCE(?, cache_u), unit_u = COALESCE(?, unit_u), "
+	    "cache_u = COALESCE(?, cache_u), "
+	    "cache_write_u = COALESCE(?, cache_write_u), "
+	    "unit_u = COALESCE(?, unit_u), "
 	    "extra = COALESCE(?, extra), updated_at = VALUES(updated_at)", 0 },
 	ROW(Q_PRICE_LIST) = { "SELECT " PRICE_COLS " FROM model_prices "
 	    "ORDER BY model", 1 },
@@ -500,7 +503,7 @@ enum err
 db_price_set(struct db *d, const struct price *p, unsigned set)
 {
 	MYSQL_STMT	*st;
-	const int64_t	*in, *o, *c, *u;
+	const int64_t	*in, *o, *c, *w, *u;
 	const char	*x;
 
 	if (p->basis < 0 || p->basis >= BASIS__MAX) {
@@ -510,10 +513,11 @@ db_price_set(struct db *d, const struct price *p, unsigned set)
 	in = set & DB_PRICE_INPUT ? &p->input_u : NULL;
 	o = set & DB_PRICE_OUTPUT ? &p->output_u : NULL;
 	c = set & DB_PRICE_CACHE ? &p->cache_u : NULL;
+	w = set & DB_PRICE_CACHE_WRITE ? &p->cache_write_u : NULL;
 	u = set & DB_PRICE_UNIT ? &p->unit_u : NULL;
 	x = set & DB_PRICE_EXTRA ? (p->extra != NULL ? p->extra : "") : NULL;
-	return q_run(d, Q_PRICE_SET, &st, "ssIIIIzIIIIz", p->model,
-	    db_basis_names[p->basis], in, o, c, u, x, in, o, c, u, x);
+	return q_run(d, Q_PRICE_SET, &st, "ssIIIIIzIIIIIz", p->model,
+	    db_basis_names[p->basis], in, o, c, w, u, x, in, o, c, w, u, x);
 }
 
 enum err

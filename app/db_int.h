@@ -52,7 +52,8 @@
 /* Column lists shared by the statements of several modules. */
 #define CHAN_COLS "id, type, name, base_url, models, model_mapping, " \
 	"`group`, priority, weight, status, other"
-#define PRICE_COLS "model, basis, input_u, output_u, cache_u, unit_u, extra"
+#define PRICE_COLS "model, basis, input_u, output_u, cache_u, cache_write_u, unit_u, " \
+    "extra"
 /* A user (table alias u) as user_read reads it. */
 #define USER_COLS "u.id, u.username, u.display_name, u.email, u.role, " \
 	"u.status, u.quota, u.used_quota, u.request_count, u.`group`, " \

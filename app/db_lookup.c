@@ -89,8 +89,9 @@ price_row(struct db *d, MYSQL_STMT *st, struct arena *a, struct price *p)
 	enum err	 e;
 
 	memset(p, 0, sizeof(*p));
-	if ((e = q_row(d, st, a, "ssiiiis", &p->model, &basis, &p->input_u,
-	    &p->output_u, &p->cache_u, &p->unit_u, &p->extra)) != ERR_OK)
+	if ((e = q_row(d, st, a, "ssiiiiis", &p->model, &basis,
+	    &p->input_u, &p->output_u, &p->cache_u, &p->cache_write_u,
+	    &p->unit_u, &p->extra)) != ERR_OK)
 		return e;
 	for (p->basis = 0; p->basis < BASIS__MAX; p->basis++)
 		if (strcmp(basis, db_basis_names[p->basis]) == 0)

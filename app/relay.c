@@ -554,7 +554,11 @@ relay_other_json(struct relay *rl, const char *source, const cJSON *top)
 	cJSON_AddNumberToObject(o, "input_u", (double)rl->price.input_u);
 	cJSON_AddNumberToObject(o, "output_u", (double)rl->price.output_u);
 	cJSON_AddNumberToObject(o, "cache_u", (double)rl->price.cache_u);
+	cJSON_AddNumberToObject(o, "cache_write_u",
+	    (double)rl->price.cache_write_u);
 	cJSON_AddNumberToObject(o, "cached_tokens", (double)rl->usage.cached);
+	cJSON_AddNumberToObject(o, "cache_write_tokens",
+	    (double)rl->usage.cache_write);
 	cJSON_AddNumberToObject(o, "reasoning_tokens",
 	    (double)rl->usage.reasoning);
 	cJSON_AddStringToObject(o, "usage_source", source);

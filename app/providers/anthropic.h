@@ -39,6 +39,7 @@
 #define NX_PROVIDER_ANTHROPIC_H
 #include <stddef.h>
 #include <stdint.h>
+#include "billing.h"
 #include "buf.h"
 struct cJSON;
 struct usage;
@@ -261,7 +262,7 @@ struct an_cl_stream {
 	int		 tool_index;	/* chat index of the last tool */
 	char		 stop[32];	/* stop_reason once known */
 	int		 have_usage;
-	int64_t		 prompt, cached, completion;
+	struct usage	 usage;		/* the chunks' usage, once given */
 	int64_t		 est_output;	/* tokens of deltas sent */
 };
 void	 an_cl_stream_init(struct an_cl_stream *s, const char *idbase,

@@ -25,6 +25,7 @@
 
 #include "providers/anthropic.h"
 #include "providers/anthropic_int.h"
+#include "providers/openai.h"
 #include "tokens.h"
 
 /* Tokens counted for an image (Anthropic: about w*h/750, at most ~1600). */
@@ -60,35 +61,32 @@ stop_for(const char *finish, int tools)
 	return tools && strcmp(r, "end_turn") == 0 ? "tool_use" : r;
 }
 
-/* The counts of a chat CompletionUsage; 1 when it has token counts. */
-static int
-chat_usage(const cJSON *u, int64_t *prompt, int64_t *cached,
-    int64_t *completion)
+/*
+ * Messages usage for chat counts: input_tokens is the part neither read
+ * from nor written to a cache, as Anthropic counts it.
+ */
+static void
+put_counts(int *bad, cJSON *u, const struct usage *c)
 {
-	if (!cJSON_IsNumber(get(u, "prompt_tokens")) &&
-	    !cJSON_IsNumber(get(u, "completion_tokens")))
-		return 0;
-	*prompt = count(get(u, "prompt_tokens"));
-	*completion = count(get(u, "completion_tokens"));
-	*cached = count(get(get(u, "prompt_tokens_details"),
-	    "cached_tokens"));
-	if (*cached > *prompt)
-		*cached = *prompt;
-	return 1;
+	put_num(bad, u, "input_tokens",
+	    (double)(c->prompt - c->cached - c->cache_write));
+	put_num(bad, u, "output_tokens", (double)c->completion);
+	put_num(bad, u, "cache_read_input_tokens", (double)c->cached);
+	put_num(bad, u, "cache_creation_input_tokens",
+	    (double)c->cache_write);
 }
 
-/* Messages usage for chat counts. */
-static void
-put_usage(int *bad, cJSON *o, int64_t prompt, int64_t cached,
-    int64_t completion)
+/* The counts of a chat CompletionUsage, clamped; 1 when it has some. */
+static int
+chat_usage(const cJSON *u, struct usage *c)
 {
-	cJSON	*u;
-
-	u = put_obj(bad, o, "usage");
-	put_num(bad, u, "input_tokens", (double)(prompt - cached));
-	put_num(bad, u, "output_tokens", (double)completion);
-	put_num(bad, u, "cache_read_input_tokens", (double)cached);
-	put_num(bad, u, "cache_creation_input_tokens", 0);
+	if (!oa_usage_read(u, c))
+		return 0;
+	if (c->cached > c->prompt)
+		c->cached = c->prompt;
+	if (c->cache_write > c->prompt - c->cached)
+		c->cache_write = c->prompt - c->cached;
+	return 1;
 }
 
 /* The message's text: content as a string or text parts, else refusal. */
@@ -158,7 +156,7 @@ an_cl_response(const cJSON *chat, const char *model, const char *idbase)
 	const char	*r;
 	struct buf	 text;
 	cJSON		*o, *content, *b;
-	int64_t		 prompt = 0, cached = 0, completion = 0;
+	struct usage	 use;
 	int		 bad = 0, n = 0;
 	char		 id[128];
 
@@ -192,8 +190,9 @@ an_cl_response(const cJSON *chat, const char *model, const char *idbase)
 	put_str(&bad, o, "stop_reason", stop_for(str(ch, "finish_reason"),
 	    n > 0));
 	put_null(&bad, o, "stop_sequence");
-	chat_usage(get(chat, "usage"), &prompt, &cached, &completion);
-	put_usage(&bad, o, prompt, cached, completion);
+	memset(&use, 0, sizeof(use));
+	chat_usage(get(chat, "usage"), &use);
+	put_counts(&bad, put_obj(&bad, o, "usage"), &use);
 	if (bad) {
 		cJSON_Delete(o);
 		return NULL;
@@ -439,8 +438,7 @@ an_cl_stream_chunk(struct an_cl_stream *s, const cJSON *chunk,
 		return 0;
 	if ((rc = cl_start(s, emit, arg)) != 0)
 		return rc;
-	if (chat_usage(get(chunk, "usage"), &s->prompt, &s->cached,
-	    &s->completion))
+	if (chat_usage(get(chunk, "usage"), &s->usage))
 		s->have_usage = 1;
 	ch = choice0(chunk);
 	d = get(ch, "delta");
@@ -489,16 +487,12 @@ an_cl_stream_done(struct an_cl_stream *s, an_event_fn emit, void *arg)
 	put_str(&bad, d, "stop_reason", stop);
 	put_null(&bad, d, "stop_sequence");
 	u = put_obj(&bad, e, "usage");
-	if (s->have_usage) {
-		put_num(&bad, u, "input_tokens", (double)(s->prompt -
-		    s->cached));
-		put_num(&bad, u, "output_tokens", (double)s->completion);
-		put_num(&bad, u, "cache_read_input_tokens", (double)s->cached);
-	} else {
-		put_num(&bad, u, "input_tokens", (double)s->est_input);
-		put_num(&bad, u, "output_tokens", (double)s->est_output);
-		put_num(&bad, u, "cache_read_input_tokens", 0);
+	if (!s->have_usage) {
+		memset(&s->usage, 0, sizeof(s->usage));
+		s->usage.prompt = s->est_input;
+		s->usage.completion = s->est_output;
 	}
+	put_counts(&bad, u, &s->usage);
 	if ((rc = ev_emit(e, bad, emit, arg)) != 0)
 		return rc;
 	bad = 0;

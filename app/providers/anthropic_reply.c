@@ -72,6 +72,7 @@ put_usage(int *bad, cJSON *o, int64_t in, int64_t cache_read,
 	put_num(bad, u, "total_tokens", (double)(prompt + out));
 	d = put_obj(bad, u, "prompt_tokens_details");
 	put_num(bad, d, "cached_tokens", (double)cache_read);
+	put_num(bad, d, "cache_write_tokens", (double)cache_write);
 }
 
 /* id "chatcmpl-" + the Message id, object, created, model. */
@@ -629,8 +630,10 @@ an_usage_read(const cJSON *usage, struct usage *u)
 
 	if (cJSON_IsNumber(get(usage, "input_tokens"))) {
 		u->cached = count(get(usage, "cache_read_input_tokens"));
+		u->cache_write = count(get(usage,
+		    "cache_creation_input_tokens"));
 		u->prompt = count(get(usage, "input_tokens")) + u->cached +
-		    count(get(usage, "cache_creation_input_tokens"));
+		    u->cache_write;
 		have = 1;
 	}
 	if (cJSON_IsNumber(get(usage, "output_tokens"))) {

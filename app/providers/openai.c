@@ -64,8 +64,10 @@ oa_usage_read(const cJSON *usage, struct usage *u)
 	u->prompt = num(usage, "prompt_tokens");
 	u->completion = num(usage, "completion_tokens");
 	d = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details");
-	if (cJSON_IsObject(d))
+	if (cJSON_IsObject(d)) {
 		u->cached = num(d, "cached_tokens");
+		u->cache_write = num(d, "cache_write_tokens");
+	}
 	d = cJSON_GetObjectItemCaseSensitive(usage,
 	    "completion_tokens_details");
 	if (cJSON_IsObject(d))

@@ -622,7 +622,8 @@ rc_usage_from_chat(const cJSON *cu)
 	cJSON_AddNumberToObject(o, "input_tokens", (double)u.prompt);
 	if ((d = cJSON_AddObjectToObject(o, "input_tokens_details")) != NULL) {
 		cJSON_AddNumberToObject(d, "cached_tokens", (double)u.cached);
-		cJSON_AddNumberToObject(d, "cache_write_tokens", 0);
+		cJSON_AddNumberToObject(d, "cache_write_tokens",
+		    (double)u.cache_write);
 	}
 	cJSON_AddNumberToObject(o, "output_tokens", (double)u.completion);
 	if ((d = cJSON_AddObjectToObject(o, "output_tokens_details")) != NULL)

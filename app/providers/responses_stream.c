@@ -570,6 +570,8 @@ rc_usage_read(const cJSON *usage, struct usage *u)
 	u->prompt = num(usage, "input_tokens");
 	u->completion = num(usage, "output_tokens");
 	u->cached = num(get(usage, "input_tokens_details"), "cached_tokens");
+	u->cache_write = num(get(usage, "input_tokens_details"),
+	    "cache_write_tokens");
 	u->reasoning = num(get(usage, "output_tokens_details"),
 	    "reasoning_tokens");
 	if (u->cached > u->prompt)

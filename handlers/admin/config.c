@@ -38,10 +38,13 @@ price_json(const struct price *p)
 	cJSON_AddNumberToObject(o, "input", api_micro_num(p->input_u));
 	cJSON_AddNumberToObject(o, "output", api_micro_num(p->output_u));
 	cJSON_AddNumberToObject(o, "cache_read", api_micro_num(p->cache_u));
+	cJSON_AddNumberToObject(o, "cache_write",
+	    api_micro_num(p->cache_write_u));
 	cJSON_AddNumberToObject(o, "unit", api_micro_num(p->unit_u));
 	api_num(o, "input_u", p->input_u);
 	api_num(o, "output_u", p->output_u);
 	api_num(o, "cache_u", p->cache_u);
+	api_num(o, "cache_write_u", p->cache_write_u);
 	api_num(o, "unit_u", p->unit_u);
 	api_obj_text(o, "extra", p->extra);
 	return o;
@@ -102,12 +105,13 @@ api_price_put(struct api *c)
 	} num[] = {
 		{ "input", DB_PRICE_INPUT }, { "output", DB_PRICE_OUTPUT },
 		{ "cache_read", DB_PRICE_CACHE }, { "unit", DB_PRICE_UNIT },
+		{ "cache_write", DB_PRICE_CACHE_WRITE },
 	};
 	struct req	*r = c->r;
 	struct price	 p, cur;
 	const char	*basis = NULL;
 	char		 what[200];
-	int64_t		*dst[4];
+	int64_t		*dst[5];
 	unsigned	 set = 0;
 	size_t		 i;
 	int		 rc, exists;
@@ -137,7 +141,8 @@ api_price_put(struct api *c)
 	dst[1] = &p.output_u;
 	dst[2] = &p.cache_u;
 	dst[3] = &p.unit_u;
-	for (i = 0; i < 4; i++) {
+	dst[4] = &p.cache_write_u;
+	for (i = 0; i < sizeof(num) / sizeof(num[0]); i++) {
 		if ((rc = api_micro(c, num[i].k, dst[i])) == -1)
 			return ERR_OK;
 		if (rc == 1)

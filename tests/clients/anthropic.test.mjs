@@ -21,18 +21,20 @@ import {
 const SONNET = 'claude-sonnet-4-20250514';
 const OPUS = 'claude-opus-4-20250514';
 
-// Seeded multipliers in millionths (docs/pricing.md, schema/0001_init.sql).
+// Seeded multipliers in millionths (docs/pricing.md, schema/0001_init.sql;
+// cache writes at 1.25x input from schema/0004_cache_write.sql).
 const PRICES = {
-  [SONNET]: { in: 6000000n, out: 30000000n, cache: 600000n },
-  [OPUS]: { in: 15000000n, out: 75000000n, cache: 1500000n },
+  [SONNET]: { in: 6000000n, out: 30000000n, cache: 600000n, write: 7500000n },
+  [OPUS]: { in: 15000000n, out: 75000000n, cache: 1500000n, write: 18750000n },
 };
 
-// docs/pricing.md: ceil((uncached x input_u + cached x cache_u +
-// completion x output_u) x base_price x ratio / 10^18), ratio 1x.
-function quotaFor(model, { prompt, completion, cached = 0 }) {
+// docs/pricing.md: ceil((uncached x input_u + cached x cache_u + written
+// x cache_write_u + completion x output_u) x base_price x ratio / 10^18),
+// ratio 1x.
+function quotaFor(model, { prompt, completion, cached = 0, written = 0 }) {
   const p = PRICES[model];
-  const num = (BigInt(prompt - cached) * p.in + BigInt(cached) * p.cache
-    + BigInt(completion) * p.out) * 75000n * 1000000n;
+  const num = (BigInt(prompt - cached - written) * p.in + BigInt(cached) * p.cache
+    + BigInt(written) * p.write + BigInt(completion) * p.out) * 75000n * 1000000n;
   const den = 10n ** 18n;
   return Number((num + den - 1n) / den);
 }
@@ -65,17 +67,20 @@ function lastLog(t, n = 1) {
   });
 }
 
-function checkLog(l, model, { prompt, completion, cached = 0, stream, mapped }) {
+function checkLog(l, model, { prompt, completion, cached = 0, written = 0, stream, mapped }) {
   assert.equal(l.type, '2', 'a consume row');
   assert.equal(l.model_name, model, 'logged under the model the client asked for');
   assert.equal(Number(l.prompt_tokens), prompt, 'prompt tokens');
   assert.equal(Number(l.completion_tokens), completion, 'completion tokens');
-  assert.equal(Number(l.quota), quotaFor(model, { prompt, completion, cached }), 'quota from the price');
+  assert.equal(Number(l.quota), quotaFor(model, { prompt, completion, cached, written }),
+    'quota from the price');
   assert.equal(l.is_stream, stream ? '1' : '0');
   assert.equal(l.status, '200');
   if (stream) assert.equal(l.stream_status, 'ok');
   const other = JSON.parse(l.other);
   assert.equal(other.cached_tokens, cached, 'cached tokens billed as cached');
+  assert.equal(other.cache_write_tokens, written, 'cache writes billed as writes');
+  assert.equal(BigInt(other.cache_write_u), PRICES[model].write);
   assert.equal(other.usage_source, 'upstream');
   assert.equal(BigInt(other.input_u), PRICES[model].in);
   assert.equal(BigInt(other.output_u), PRICES[model].out);
@@ -352,7 +357,7 @@ for (const [name, base] of servers) {
     assert.equal(again.headers['anthropic-version'], '2023-06-01');
   });
 
-  test(`${name}: anthropic SDK: cache tokens are billed as cached (create and stream)`, async () => {
+  test(`${name}: anthropic SDK: cache reads and writes are billed at their prices (create and stream)`, async () => {
     const t = setup(KINDS[0]);
     const c = client(t.key, base);
     const user = 'hello there world';
@@ -368,18 +373,21 @@ for (const [name, base] of servers) {
     const stream = c.messages.stream({
       model: OPUS,
       max_tokens: 100,
-      metadata: { user_id: 'mock:cache_read=9,cache_write=0,chunks=3' },
+      metadata: { user_id: 'mock:cache_read=9,cache_write=12,chunks=3' },
       messages: [{ role: 'user', content: user }],
     });
     const fin = await stream.finalMessage();
     assert.equal(fin.usage.cache_read_input_tokens, 9);
+    assert.equal(fin.usage.cache_creation_input_tokens, 12);
     assert.equal(fin.usage.output_tokens, 3);
     const logs = await lastLog(t, 2);
-    // prompt = input + cache reads + cache writes; cached = the reads.
-    checkLog(logs[0], OPUS, { prompt: 6 + 7 + 4, cached: 7, completion: 5, stream: false });
-    checkLog(logs[1], OPUS, { prompt: 6 + 9, cached: 9, completion: 3, stream: true });
-    assert.ok(Number(logs[0].quota) < quotaFor(OPUS, { prompt: 17, completion: 5 }),
-      'cached tokens cost less than input');
+    // prompt = input + cache reads + cache writes.
+    checkLog(logs[0], OPUS, { prompt: 6 + 7 + 4, cached: 7, written: 4, completion: 5, stream: false });
+    checkLog(logs[1], OPUS, { prompt: 6 + 9 + 12, cached: 9, written: 12, completion: 3, stream: true });
+    const asInput = quotaFor(OPUS, { prompt: 6 + 9 + 12, cached: 9, completion: 3 });
+    assert.ok(Number(logs[1].quota) > asInput, `writes cost more than input (${logs[1].quota} > ${asInput})`);
+    assert.ok(Number(logs[1].quota) < quotaFor(OPUS, { prompt: 6 + 9 + 12, written: 21, completion: 3 }),
+      'reads cost less than writes');
   });
 
   test(`${name}: anthropic SDK errors: classes and Anthropic's shape`, async () => {

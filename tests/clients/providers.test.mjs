@@ -22,18 +22,19 @@ import {
 const OPUS = 'claude-opus-4-20250514';
 const GEMINI = 'gemini-2.5-pro';
 
-// Seeded multipliers in millionths (docs/pricing.md).
+// Seeded multipliers in millionths (docs/pricing.md; Claude cache writes
+// from schema/0004_cache_write.sql).
 const PRICES = {
-  [OPUS]: { in: 15000000n, out: 75000000n, cache: 1500000n },
-  [GEMINI]: { in: 8333333n, out: 66666667n, cache: 2083333n },
-  'text-embedding-3-small': { in: 133333n, out: 0n, cache: 0n },
+  [OPUS]: { in: 15000000n, out: 75000000n, cache: 1500000n, write: 18750000n },
+  [GEMINI]: { in: 8333333n, out: 66666667n, cache: 2083333n, write: 8333333n },
+  'text-embedding-3-small': { in: 133333n, out: 0n, cache: 0n, write: 0n },
 };
 
 // docs/pricing.md, group ratio 1x, base_price 75000.
-function quotaFor(model, { prompt, completion = 0, cached = 0 }) {
+function quotaFor(model, { prompt, completion = 0, cached = 0, written = 0 }) {
   const p = PRICES[model];
-  const num = (BigInt(prompt - cached) * p.in + BigInt(cached) * p.cache
-    + BigInt(completion) * p.out) * 75000n * 1000000n;
+  const num = (BigInt(prompt - cached - written) * p.in + BigInt(cached) * p.cache
+    + BigInt(written) * p.write + BigInt(completion) * p.out) * 75000n * 1000000n;
   const den = 10n ** 18n;
   return Number((num + den - 1n) / den);
 }
@@ -366,6 +367,39 @@ for (const [name, base] of servers) {
       [['user', `hello there world ${marker}`]]);
     const [l] = await logs(t);
     checkLog(l, OPUS, { prompt, completion: 5, stream: false });
+  });
+
+  test(`${name}: openai SDK -> anthropic channel: cache reads and writes reach the usage and the bill`, async () => {
+    const P = PROVIDERS[0];
+    const t = setup(P);
+    const c = client(t, base);
+    const messages = [{ role: 'user', content: 'hello there world' }];
+    const r = await c.chat.completions.create(P.ctl('cache_read=7,cache_write=4',
+      { model: OPUS, messages }));
+    const prompt = 6 + 7 + 4;
+    assert.equal(r.usage.prompt_tokens, prompt, 'prompt = input + reads + writes');
+    assert.deepEqual([r.usage.prompt_tokens_details.cached_tokens,
+      r.usage.prompt_tokens_details.cache_write_tokens], [7, 4]);
+    const s = await c.chat.completions.create(P.ctl('cache_read=2,cache_write=9,chunks=3',
+      { model: OPUS, messages, stream: true, stream_options: { include_usage: true } }));
+    let su = null;
+    for await (const ch of s) if (ch.usage) su = ch.usage;
+    assert.deepEqual([su.prompt_tokens, su.prompt_tokens_details.cached_tokens,
+      su.prompt_tokens_details.cache_write_tokens], [6 + 2 + 9, 2, 9]);
+    const rr = await c.responses.create({ model: OPUS, input: 'hello there world',
+      user: 'mock:cache_read=1,cache_write=5' });
+    assert.deepEqual([rr.usage.input_tokens, rr.usage.input_tokens_details.cached_tokens,
+      rr.usage.input_tokens_details.cache_write_tokens], [3 + 3 + 1 + 5, 1, 5]);
+    const l = await logs(t, 3);
+    const want = [[prompt, 7, 4, 5], [17, 2, 9, 3], [12, 1, 5, 5]];
+    l.forEach((row, i) => {
+      const [p, cached, written, completion] = want[i];
+      assert.equal(Number(row.prompt_tokens), p);
+      const other = JSON.parse(row.other);
+      assert.deepEqual([other.cached_tokens, other.cache_write_tokens], [cached, written]);
+      assert.equal(Number(row.quota), quotaFor(OPUS, { prompt: p, cached, written, completion }),
+        `row ${i}: reads at cache_u, writes at cache_write_u`);
+    });
   });
 
   test(`${name}: openai SDK responses.create stream -> anthropic channel`, async () => {

@@ -33,7 +33,7 @@
  *    never negative, cached <= prompt.
  * A violation aborts, which libFuzzer reports as a crash.
  *
- * fuzz-sources: app/providers/anthropic.c app/providers/anthropic_reply.c app/providers/anthropic_client.c app/providers/anthropic_client_reply.c app/sse.c app/buf.c app/tokens.c
+ * fuzz-sources: app/providers/anthropic.c app/providers/anthropic_reply.c app/providers/anthropic_client.c app/providers/anthropic_client_reply.c app/providers/openai.c app/sse.c app/buf.c app/tokens.c
  * fuzz-libs: -lcjson -lm
  */
 #include <stddef.h>

@@ -154,7 +154,16 @@ test('prices: list, get, put (exact decimals, partial update), delete', async ()
   assert.deepEqual(one(`SELECT basis, input_u, output_u, cache_u FROM model_prices WHERE model='${m}'`),
     ['tokens', '2666667', '10500000', '0']);
   const upd = await S.a.call('PUT', `/api/price/${m}`, { cache_read: 0.5 });
-  assert.deepEqual([upd.json.data.input, upd.json.data.output, upd.json.data.cache_read], [2.666667, 10.5, 0.5]);
+  assert.deepEqual([upd.json.data.input, upd.json.data.output, upd.json.data.cache_read,
+    upd.json.data.cache_write], [2.666667, 10.5, 0.5, 0]);
+  bad(await S.a.call('PUT', `/api/price/${m}`, { cache_write: -0.5 }), 'cache_write');
+  const cw = await S.a.call('PUT', `/api/price/${m}`, { cache_write: '3.333334' });
+  assert.deepEqual([cw.json.data.cache_write, cw.json.data.cache_write_u, cw.json.data.cache_read],
+    [3.333334, 3333334, 0.5], 'cache_write set alone; the rest kept');
+  assert.equal(one(`SELECT cache_write_u FROM model_prices WHERE model='${m}'`)[0], '3333334');
+  const opus = await S.a.call('GET', '/api/price/claude-opus-4-20250514');
+  assert.deepEqual([opus.json.data.input, opus.json.data.cache_write], [15, 18.75],
+    'migration 0004 priced Claude cache writes at 1.25x input');
   const slash = await S.a.call('PUT', `/api/price/${encodeURIComponent(`org/${m}`)}`, { basis: 'request', unit: 3 });
   assert.equal(slash.json.data.model, `org/${m}`);
   assert.equal(one(`SELECT unit_u FROM model_prices WHERE model='org/${m}'`)[0], '3000000');

@@ -273,17 +273,21 @@ is "$RC" 2 "channel add with an empty model list: exit 2"
 
 # ---- prices ----
 M=dbt-model-$S
-run price set "$M" --basis tokens --input 2.5 --output 0.075 --cache 0.000001
+run price set "$M" --basis tokens --input 2.5 --output 0.075 --cache 0.000001 \
+    --cache-write 3.125
 is "$RC" 0 "price set"
-is "$(sql "SELECT CONCAT_WS('|', basis, input_u, output_u, cache_u, unit_u,
-    extra) FROM model_prices WHERE model = '$M'")" \
-    "tokens|2500000|75000|1|0|" "multipliers parsed exactly into millionths"
+is "$(sql "SELECT CONCAT_WS('|', basis, input_u, output_u, cache_u,
+    cache_write_u, unit_u, extra) FROM model_prices WHERE model = '$M'")" \
+    "tokens|2500000|75000|1|3125000|0|" \
+    "multipliers parsed exactly into millionths"
 run price set "$M" --basis tokens --output 12
-is "$(sql "SELECT CONCAT_WS('|', input_u, output_u, cache_u) FROM
-    model_prices WHERE model = '$M'")" "2500000|12000000|1" \
+is "$(sql "SELECT CONCAT_WS('|', input_u, output_u, cache_u, cache_write_u)
+    FROM model_prices WHERE model = '$M'")" "2500000|12000000|1|3125000" \
     "price set updates only the given fields"
+run price set "$M" --basis tokens --cache-write -1
+is "$RC" 2 "price set refuses a negative --cache-write"
 run price list
-grep -q "^$M *tokens *2.5 *12 *0.000001 *0" <<<"$OUT"
+grep -q "^$M *tokens *2.5 *12 *0.000001 *3.125 *0" <<<"$OUT"
 ok $? "price list prints multipliers back as decimals"
 run price set "img-$M" --basis image --unit 21000 \
     --extra '{"1024x1024/low": 5500}'

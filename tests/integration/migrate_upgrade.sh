@@ -79,9 +79,11 @@ key=$("${CTL[@]}" key create --user alice --name laptop --quota 1000 \
 cid=$(printf 'sk-upstream-secret' | "${CTL[@]}" channel add --type openai \
     --name up1 --base-url http://127.0.0.1:9 --key-stdin \
     --models gpt-4o-mini --group vip --priority 3 --weight 2)
-"${CTL[@]}" price set my-model --basis tokens --input 2.5 --output 10 \
-    >/dev/null
-ok $? "nexhinactl wrote a user, a key, a channel, a price and a group"
+# This nexhinactl reads and writes the prices of the newest schema, so the
+# old price row is written as the old version wrote it.
+sql "INSERT INTO model_prices (model, basis, input_u, output_u, updated_at)
+    VALUES ('my-model', 'tokens', 2500000, 10000000, $(date +%s))"
+ok $? "nexhinactl wrote a user, a key, a channel and a group; SQL a price"
 case $key in sk-*) ok 0 "the key was issued" ;; *) ok 1 "the key was issued" ;; esac
 now=$(date +%s)
 sql "INSERT INTO logs (created_at, type, user_id, username, token_id,
@@ -105,16 +107,23 @@ sql "INSERT INTO logs (created_at, type, user_id, username, token_id,
 ok $? "plain SQL wrote logs, holds, options, redemptions, sessions, windows"
 
 # Every table of the old database but schema_migrations, row by row, in
-# key order (tables a later migration adds are checked on their own).
+# key order, in the columns it had (tables and columns a later migration
+# adds are checked on their own).
 old_tables=$(sql "SELECT table_name FROM information_schema.tables
     WHERE table_schema = '$DB' AND table_name <> 'schema_migrations'
     ORDER BY table_name")
+for t in $old_tables; do
+	printf '%s %s\n' "$t" "$(sql "SELECT GROUP_CONCAT(CONCAT('\`',
+	    column_name, '\`') ORDER BY ordinal_position) FROM
+	    information_schema.columns WHERE table_schema = '$DB' AND
+	    table_name = '$t'")"
+done >"$TMP/columns"
 dump() {
-	local t
-	for t in $old_tables; do
+	local t cols
+	while read -r t cols; do
 		echo "== $t"
-		sql "SELECT * FROM \`$t\` ORDER BY 1, 2"
-	done
+		sql "SELECT $cols FROM \`$t\` ORDER BY 1, 2"
+	done <"$TMP/columns"
 }
 dump >"$TMP/before"
 rows_before=$(grep -vc '^== ' "$TMP/before")
@@ -152,6 +161,12 @@ is "$(sql "SELECT COUNT(*) FROM information_schema.statistics WHERE
     table_schema = '$DB' AND table_name = 'personal_tokens' AND
     index_name = 'uk_pat_hash' AND non_unique = 0")" 1 \
     "0003 added personal_tokens with a unique token hash"
+is "$(sql "SELECT CONCAT_WS('|', model, input_u, cache_write_u) FROM
+    model_prices WHERE model LIKE 'claude-%' OR model = 'gpt-4o-mini'
+    ORDER BY model")" "$(printf '%s\n' \
+    'claude-opus-4-20250514|15000000|18750000' \
+    'claude-sonnet-4-20250514|6000000|7500000' 'gpt-4o-mini|1000000|0')" \
+    "0004 priced Claude cache writes at 1.25x input, nothing else"
 explain=$(sql "EXPLAIN SELECT id FROM logs WHERE type = 5 AND
     created_at > $now - 3600 ORDER BY created_at DESC")
 case $explain in

@@ -526,7 +526,7 @@ static const struct resp_case resp_cases[] = {
 	    "'name':'g','arguments':'{}'}}]},'logprobs':null,'finish_reason':"
 	    "'tool_calls'}],'usage':{'prompt_tokens':115,'completion_tokens':"
 	    "20,'total_tokens':135,'prompt_tokens_details':{'cached_tokens':"
-	    "100}}}" },
+	    "100,'cache_write_tokens':5}}}" },
 	{ "tool call only: content null",
 	    "{" MSG_HEAD ",'content':[{'type':'tool_use','id':'t','name':'f',"
 	    "'input':{}}],'stop_reason':'tool_use','usage':{'input_tokens':1,"
@@ -536,7 +536,8 @@ static const struct resp_case resp_cases[] = {
 	    "'t','type':'function','function':{'name':'f','arguments':'{}'}}]},"
 	    "'logprobs':null,'finish_reason':'tool_calls'}],'usage':{"
 	    "'prompt_tokens':1,'completion_tokens':2,'total_tokens':3,"
-	    "'prompt_tokens_details':{'cached_tokens':0}}}" },
+	    "'prompt_tokens_details':{'cached_tokens':0,"
+	    "'cache_write_tokens':0}}}" },
 	{ "empty content, no usage, unknown blocks skipped",
 	    "{" MSG_HEAD ",'content':[{'type':'server_tool_use','id':'s'},{"
 	    "'type':'web_search_tool_result'}],'stop_reason':'max_tokens'}",
@@ -552,7 +553,8 @@ static const struct resp_case resp_cases[] = {
 	    "'assistant','content':'x','refusal':null},'logprobs':null,"
 	    "'finish_reason':'stop'}],'usage':{'prompt_tokens':0,"
 	    "'completion_tokens':0,'total_tokens':0,'prompt_tokens_details':{"
-	    "'cached_tokens':0}}}" },
+	    "'cached_tokens':0,"
+	    "'cache_write_tokens':0}}}" },
 	/* bad */
 	{ "not an object", "[1]", NULL },
 	{ "no type", "{'id':'m','content':[]}", NULL },
@@ -866,7 +868,8 @@ static const char *const good_chunks[] = {
 	"{'id':'chatcmpl-msg_1','object':'chat.completion.chunk','created':"
 	    "1700000000,'model':'gpt-4o','choices':[],'usage':{"
 	    "'prompt_tokens':35,'completion_tokens':42,'total_tokens':77,"
-	    "'prompt_tokens_details':{'cached_tokens':10}}}",
+	    "'prompt_tokens_details':{'cached_tokens':10,"
+	    "'cache_write_tokens':0}}}",
 };
 
 static void
@@ -1044,7 +1047,8 @@ static const struct up_scen up_scens[] = {
 	    "{'id':'chatcmpl-msg_1','object':'chat.completion.chunk','created':"
 	    "1700000000,'model':'gpt-4o','choices':[],'usage':{"
 	    "'prompt_tokens':35,'completion_tokens':1,'total_tokens':36,"
-	    "'prompt_tokens_details':{'cached_tokens':10}}}" },
+	    "'prompt_tokens_details':{'cached_tokens':10,"
+	    "'cache_write_tokens':0}}}" },
 	{ "message_stop twice",
 	    { S_START, { "message_stop", MSTOP, 0 }, { "message_stop", MSTOP,
 	    0 } }, 3, NULL },
@@ -1076,7 +1080,8 @@ static const struct up_scen up_scens[] = {
 	    "{'id':'chatcmpl-msg_1','object':'chat.completion.chunk','created':"
 	    "1700000000,'model':'gpt-4o','choices':[],'usage':{"
 	    "'prompt_tokens':0,'completion_tokens':0,'total_tokens':0,"
-	    "'prompt_tokens_details':{'cached_tokens':0}}}" },
+	    "'prompt_tokens_details':{'cached_tokens':0,"
+	    "'cache_write_tokens':0}}}" },
 	{ "message_delta carries cumulative input usage",
 	    { S_START, { "message_delta", "{'type':'message_delta','delta':{"
 	    "'stop_reason':'end_turn'},'usage':{'input_tokens':30,"
@@ -1085,7 +1090,8 @@ static const struct up_scen up_scens[] = {
 	    "{'id':'chatcmpl-msg_1','object':'chat.completion.chunk','created':"
 	    "1700000000,'model':'gpt-4o','choices':[],'usage':{"
 	    "'prompt_tokens':34,'completion_tokens':9,'total_tokens':43,"
-	    "'prompt_tokens_details':{'cached_tokens':4}}}" },
+	    "'prompt_tokens_details':{'cached_tokens':4,"
+	    "'cache_write_tokens':0}}}" },
 	{ "overlong message id is cut, still a chunk",
 	    { { "message_start", "{'type':'message_start','message':{'id':"
 	    "'msg_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -1563,6 +1569,26 @@ test_cl_response(void)
 		    "'input_tokens':0,'output_tokens':1,"
 		    "'cache_read_input_tokens':5,'cache_creation_input_tokens':"
 		    "0}}" },
+		{ "cache writes: input is what was neither read nor written",
+		    "{'choices':[{'message':{'content':'x'}}],'usage':{"
+		    "'prompt_tokens':100,'completion_tokens':2,"
+		    "'prompt_tokens_details':{'cached_tokens':20,"
+		    "'cache_write_tokens':30}}}",
+		    "{" M_HEAD ",'content':[{'type':'text','text':'x'}],"
+		    "'stop_reason':'end_turn','stop_sequence':null,'usage':{"
+		    "'input_tokens':50,'output_tokens':2,"
+		    "'cache_read_input_tokens':20,'cache_creation_input_tokens':"
+		    "30}}" },
+		{ "cache writes above what reads leave are capped",
+		    "{'choices':[{'message':{'content':'x'}}],'usage':{"
+		    "'prompt_tokens':10,'completion_tokens':1,"
+		    "'prompt_tokens_details':{'cached_tokens':8,"
+		    "'cache_write_tokens':5}}}",
+		    "{" M_HEAD ",'content':[{'type':'text','text':'x'}],"
+		    "'stop_reason':'end_turn','stop_sequence':null,'usage':{"
+		    "'input_tokens':0,'output_tokens':1,"
+		    "'cache_read_input_tokens':8,'cache_creation_input_tokens':"
+		    "2}}" },
 		/* bad */
 		{ "not an object", "[]", NULL },
 		{ "no choices", "{}", NULL },
@@ -1757,7 +1783,8 @@ static const char *const cl_good_events[] = {
 	CBD(3, JD("{}")),
 	CBX(3),
 	MD("tool_use", "{'input_tokens':30,'output_tokens':12,"
-	    "'cache_read_input_tokens':20}"),
+	    "'cache_read_input_tokens':20,"
+	    "'cache_creation_input_tokens':0}"),
 	MX,
 };
 
@@ -1803,7 +1830,8 @@ test_cl_stream(void)
 {
 	static const char *const none_ev[] = { MS_EV, MD("end_turn",
 	    "{'input_tokens':40,'output_tokens':0,"
-	    "'cache_read_input_tokens':0}"),
+	    "'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}"),
 	    MX };
 	static const char *const len_ch[] = {
 		CK("{'content':'Hello'}", "'length'"),
@@ -1813,7 +1841,8 @@ test_cl_stream(void)
 	};
 	static const char *const len_ev[] = { MS_EV, CBS(0, TEXT_BLK),
 	    CBD(0, TD("Hello")), CBX(0), MD("max_tokens", "{'input_tokens':40,"
-	    "'output_tokens':2,'cache_read_input_tokens':0}"), MX };
+	    "'output_tokens':2,'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}"), MX };
 	/* Calls 0, 1, then 0 again: the late part of 0 is dropped. */
 	static const char *const inter_ch[] = {
 		CK("{'tool_calls':[{'index':0,'id':'a','function':{'name':'f',"
@@ -1830,7 +1859,8 @@ test_cl_stream(void)
 	    CBS(1, TOOL_BLK("b", "g")), CBD(1, JD("{}")), CBX(1),
 	    CBS(2, TEXT_BLK), CBD(2, TD("x")), CBX(2), MD("tool_use",
 	    "{'input_tokens':40,'output_tokens':3,"
-	    "'cache_read_input_tokens':0}"),
+	    "'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}"),
 	    MX };
 	/* No index: the open call, or a new one when an id comes. */
 	static const char *const noidx_ch[] = {
@@ -1846,7 +1876,8 @@ test_cl_stream(void)
 	    CBS(0, TOOL_BLK("a", "f")), CBD(0, JD("{}")), CBX(0),
 	    CBS(1, TOOL_BLK("b", "")), CBD(1, JD("[]")), CBX(1),
 	    MD("tool_use", "{'input_tokens':40,'output_tokens':2,"
-	    "'cache_read_input_tokens':0}"), MX };
+	    "'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}"), MX };
 	/* A call without id gets one; refusal is text; content_filter. */
 	static const char *const gen_ch[] = {
 		CK("{'refusal':'no'}", "null"),
@@ -1856,7 +1887,8 @@ test_cl_stream(void)
 	static const char *const gen_ev[] = { MS_EV, CBS(0, TEXT_BLK),
 	    CBD(0, TD("no")), CBX(0), CBS(1, TOOL_BLK("toolu_abc_1", "f")),
 	    CBX(1), MD("refusal", "{'input_tokens':40,'output_tokens':1,"
-	    "'cache_read_input_tokens':0}"), MX };
+	    "'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}"), MX };
 	struct an_cl_stream	 s;
 	struct evrec		 r;
 	cJSON			*c;

@@ -70,7 +70,8 @@ static const struct cmd cmd_tab[] = {
 	{ "redeem", "list", ctl_redeem_list, "redeem list" },
 	{ "price", "set", ctl_price_set, "price set MODEL --basis "
 	    "tokens|input_tokens|image|character|second|request [--input X] "
-	    "[--output X] [--cache X] [--unit X] [--extra JSON]" },
+	    "[--output X] [--cache X] [--cache-write X] [--unit X] "
+	    "[--extra JSON]" },
 	{ "price", "list", ctl_price_list, "price list" },
 	{ "group", "set", ctl_group_set, "group set NAME [--ratio X] "
 	    "[--rpm N] [--tpm N] [--description S]" },
@@ -409,12 +410,13 @@ ctl_price_set(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_opt	 o[] = { { "basis", 0, NULL }, { "input", 0, NULL },
 			    { "output", 0, NULL }, { "cache", 0, NULL },
-			    { "unit", 0, NULL }, { "extra", 0, NULL },
-			    { NULL, 0, NULL } };
+			    { "unit", 0, NULL }, { "cache-write", 0, NULL },
+			    { "extra", 0, NULL }, { NULL, 0, NULL } };
 	static const unsigned	 bit[] = { DB_PRICE_INPUT, DB_PRICE_OUTPUT,
-				    DB_PRICE_CACHE, DB_PRICE_UNIT };
+				    DB_PRICE_CACHE, DB_PRICE_UNIT,
+				    DB_PRICE_CACHE_WRITE };
 	struct price	 p;
-	int64_t		*dst[4];
+	int64_t		*dst[5];
 	char		*pos[1], opt[16];
 	const char	*v, *basis;
 	unsigned	 set = 0;
@@ -441,7 +443,8 @@ ctl_price_set(struct ctl *c, int argc, char **argv)
 	dst[1] = &p.output_u;
 	dst[2] = &p.cache_u;
 	dst[3] = &p.unit_u;
-	for (i = 0; i < 4; i++) {
+	dst[4] = &p.cache_write_u;
+	for (i = 0; i < 5; i++) {
 		if ((v = o[i + 1].val) == NULL)
 			continue;
 		snprintf(opt, sizeof(opt), "--%s", o[i + 1].name);
@@ -468,7 +471,7 @@ ctl_price_list(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_opt	 o[] = { { NULL, 0, NULL } };
 	struct price	*v;
-	char		 b[4][32];
+	char		 b[5][32];
 	size_t		 n, i;
 	int		 np, rc;
 	enum err	 e;
@@ -479,14 +482,16 @@ ctl_price_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	if ((e = db_price_list(c->db, &c->a, &v, &n)) != ERR_OK)
 		return ctl_dberr(c, e);
-	printf("%-28s %-12s %10s %10s %10s %14s %s\n", "MODEL", "BASIS",
-	    "INPUT", "OUTPUT", "CACHE", "UNIT", "EXTRA");
+	printf("%-28s %-12s %10s %10s %10s %11s %14s %s\n", "MODEL",
+	    "BASIS", "INPUT", "OUTPUT", "CACHE", "CACHE-WRITE", "UNIT",
+	    "EXTRA");
 	for (i = 0; i < n; i++)
-		printf("%-28s %-12s %10s %10s %10s %14s %s\n",
+		printf("%-28s %-12s %10s %10s %10s %11s %14s %s\n",
 		    ctl_clean(c, v[i].model), db_basis_names[v[i].basis],
 		    ctl_micro_fmt(b[0], sizeof(b[0]), v[i].input_u),
 		    ctl_micro_fmt(b[1], sizeof(b[1]), v[i].output_u),
 		    ctl_micro_fmt(b[2], sizeof(b[2]), v[i].cache_u),
+		    ctl_micro_fmt(b[4], sizeof(b[4]), v[i].cache_write_u),
 		    ctl_micro_fmt(b[3], sizeof(b[3]), v[i].unit_u),
 		    ctl_clean(c, v[i].extra));
 	return CTL_OK;

@@ -46,6 +46,10 @@ function priceDialog(p) {
 			{ name: 'cache', label: 'Cached input multiplier',
 			    type: 'number', min: 0, step: 'any',
 			    value: fmtDec(dec(p, 'cache_read')) },
+			{ name: 'cache_write', label: 'Cache-write multiplier',
+			    type: 'number', min: 0, step: 'any',
+			    value: fmtDec(dec(p, 'cache_write')),
+			    hint: 'Input written to a prompt cache; 0 = as input.' },
 			{ name: 'unit', label: 'Quota per unit', type: 'number', min: 0,
 			    step: 'any', value: fmtDec(dec(p, 'unit')),
 			    hint: 'For image, character, second and request bases.' },
@@ -59,7 +63,7 @@ function priceDialog(p) {
 			if (!model) throw new Error('Model is required.');
 			const b = { basis: v.basis, input: v.input ?? 0,
 			    output: v.output ?? 0, cache_read: v.cache ?? 0,
-			    unit: v.unit ?? 0 };
+			    cache_write: v.cache_write ?? 0, unit: v.unit ?? 0 };
 			const ex = v.extra.trim();
 			if (ex) {
 				try {
@@ -131,6 +135,8 @@ export async function render(m) {
 			        ` ${perM(dec(p, 'output'))}`)] : '') },
 			{ label: 'Cached', class: 'n', get: (p) => (p.basis === 'tokens'
 			    ? fmtDec(dec(p, 'cache_read')) : '') },
+			{ label: 'Cache write', class: 'n', get: (p) => (p.basis === 'tokens'
+			    ? fmtDec(dec(p, 'cache_write') || dec(p, 'input')) : '') },
 			{ label: 'Per unit', class: 'n', get: (p) => (p.basis in UNIT_OF
 			    ? `${money(dec(p, 'unit'))} per ${UNIT_OF[p.basis]}` : '') },
 			{ label: 'Actions', get: (p) => h('div', { class: 'rowact' },
