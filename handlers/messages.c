@@ -259,7 +259,7 @@ h_messages_count_tokens(struct req *r)
 	struct dl_ctx	*x;
 	struct relay	*rl;
 	struct relay_call c;
-	struct buf	 body;
+	struct buf	*body;
 	cJSON		*o, *v, *chat = NULL, *ans;
 	const char	*model;
 	int		 status = 0;
@@ -288,17 +288,20 @@ h_messages_count_tokens(struct req *r)
 	x->r = r;
 	x->rl = rl;
 	x->req = o;
-	buf_init(&body, 1024 * 1024);
-	arena_defer(r->a, buf_free, &body);
+	/* In the arena: its deferred free runs after this frame is gone. */
+	if ((body = arena_alloc(r->a, sizeof(*body))) == NULL)
+		return ERR_NOMEM;
+	buf_init(body, 1024 * 1024);
+	arena_defer(r->a, buf_free, body);
 	if (e == ERR_OK) {
 		memset(&c, 0, sizeof(c));
 		c.accept = "application/json";
 		c.before = count_before;
 		c.arg = x;
-		e = relay_call(rl, &c, &body, &status);
+		e = relay_call(rl, &c, body, &status);
 	}
 	if (e == ERR_OK && status == 200 && (ans = cJSON_ParseWithLength(
-	    body.p, body.len)) != NULL) {
+	    body->p, body->len)) != NULL) {
 		v = cJSON_GetObjectItemCaseSensitive(ans, "input_tokens");
 		if (cJSON_IsNumber(v)) {
 			e = h_send_cjson(r, 200, ans);
@@ -309,7 +312,7 @@ h_messages_count_tokens(struct req *r)
 	}
 	if (e == ERR_OK && status >= 400 && status < 500 && status != 401 &&
 	    status != 403 && status != 429)
-		return h_pass_upstream_error(r, status, body.p, body.len);
+		return h_pass_upstream_error(r, status, body->p, body->len);
 	if ((ans = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(ans, "input_tokens",
 	    (double)an_request_input_tokens(o)) == NULL) {

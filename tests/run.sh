@@ -293,6 +293,21 @@ if [ "$UNIT_ONLY" = 0 ]; then
 		    "$v/log/nexhina.log" | head -n 60 | sed 's/^/# /'
 		record fail "nexhina.log: sanitizer report (see $v/log/nexhina.log)"
 	fi
+	# The tests kill workers with SIGKILL and SIGTERM only; a worker
+	# that died of SIGILL, SIGABRT, SIGBUS, SIGFPE or SIGSEGV crashed,
+	# even when every test that met the dead connection passed.
+	if [ -f "$v/log/nexhina.log" ]; then
+		crashes=$(grep -E 'killed by signal (4|6|7|8|11);' \
+		    "$v/log/nexhina.log" || true)
+		if [ -n "$crashes" ]; then
+			grep -E -B 3 'killed by signal (4|6|7|8|11);' \
+			    "$v/log/nexhina.log" | head -n 40 | sed 's/^/# /'
+			record fail "nexhina.log: no worker crashed ($(wc -l \
+			    <<<"$crashes") crash(es); see $v/log/nexhina.log)"
+		else
+			record ok "nexhina.log: no worker crashed"
+		fi
+	fi
 fi
 
 trap - EXIT
