@@ -332,6 +332,7 @@ call_one(struct relay *rl, struct relay_call *c, struct buf *resp,
 	for (i = 0; i < c->nheaders && i < 4; i++)
 		hdr[nh++] = c->headers[i];
 	u.method = c->method;
+	u.follow = c->follow;
 	u.url = relay_url(rl, path);
 	u.headers = hdr;
 	u.nheaders = nh;

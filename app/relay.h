@@ -105,6 +105,7 @@ struct relay_call {
 	int			(*on_tick)(void *);
 	void			*arg;
 	int			*started;
+	int			 follow;	/* up_call.follow: a GET's redirects */
 };
 
 /*

@@ -4,9 +4,11 @@
  * Timeouts: CURLOPT_CONNECTTIMEOUT for connect, CURLOPT_TIMEOUT for the
  * whole call, and "no byte either way for upstream_idle_timeout" timed in
  * the progress callback, libcurl's periodic hook (called about once a
- * second even when idle), which also runs the caller's tick.  Response headers are not forwarded:
- * only the status and Content-Type reach the caller (an allow-list of
- * one).
+ * second even when idle), which also runs the caller's tick.  Response
+ * headers are not forwarded: only the status and Content-Type reach the
+ * caller (an allow-list of one).  Redirects are followed only for calls
+ * that ask (up_call.follow), one perform per hop, so that no header of
+ * the caller's reaches another origin.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct xfer {
 	int			 status_sent;
 	int			 aborted;
 	int			 idle;		/* aborted by the idle timeout */
+	int			 redirect;	/* this response is a hop */
 	char			 ctype[128];
 };
 
@@ -121,12 +124,25 @@ report_status(struct xfer *x)
 	return 0;
 }
 
+static int
+is_redirect(long code)
+{
+	return code == 301 || code == 302 || code == 303 || code == 307 ||
+	    code == 308;
+}
+
 static size_t
 on_write(char *p, size_t sz, size_t nm, void *arg)
 {
 	struct xfer	*x = arg;
 	size_t		 n = sz * nm;
+	long		 code = 0;
 
+	if (x->c->follow && !x->status_sent) {
+		curl_easy_getinfo(x->u->h, CURLINFO_RESPONSE_CODE, &code);
+		if ((x->redirect = is_redirect(code)))
+			return n;	/* a hop's body: nobody's */
+	}
 	if (x->ttfb_ms < 0)
 		x->ttfb_ms = ms_since(&x->t0);
 	if (report_status(x) == -1)
@@ -226,6 +242,58 @@ build_mime(CURL *h, const struct up_part *parts, size_t n)
 	return m;
 }
 
+/* "scheme://host:port" of url, lower case, in out; 0, or -1 when bad. */
+static int
+origin_of(const char *url, char *out, size_t outsz)
+{
+	CURLU	*cu;
+	char	*s = NULL, *h = NULL, *p = NULL, *q;
+	int	 rc = -1;
+
+	if ((cu = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(cu, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(cu, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
+	    curl_url_get(cu, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    curl_url_get(cu, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK && (size_t)snprintf(out, outsz, "%s://%s:%s", s, h, p) <
+	    outsz) {
+		for (q = out; *q != '\0'; q++)
+			if (*q >= 'A' && *q <= 'Z')
+				*q = (char)(*q - 'A' + 'a');
+		rc = 0;
+	}
+	curl_free(s);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(cu);
+	return rc;
+}
+
+/*
+ * After a hop: points h at the Location and, when it leaves the first
+ * URL's origin, drops the caller's headers for good.  0 to go on, -1
+ * when there is nowhere to go (the hop is then the answer).
+ */
+static int
+next_hop(CURL *h, const char *first, char *url, size_t urlsz, int *bare)
+{
+	char	*loc = NULL, o1[300], o2[300];
+
+	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
+	    loc == NULL || strlen(loc) >= urlsz)
+		return -1;
+	memcpy(url, loc, strlen(loc) + 1);
+	if (!*bare && (origin_of(first, o1, sizeof(o1)) == -1 ||
+	    origin_of(url, o2, sizeof(o2)) == -1 || strcmp(o1, o2) != 0)) {
+		*bare = 1;
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	return 0;
+}
+
 enum err
 up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 {
@@ -236,6 +304,8 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 	CURLcode		 cc;
 	long			 code = 0;
 	size_t			 i;
+	int			 hops, bare = 0, follow;
+	char			 url[2048];
 	enum err		 e = ERR_OK;
 
 	memset(res, 0, sizeof(*res));
@@ -289,8 +359,19 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, res->errmsg);
 
-	cc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	follow = c->follow && c->body == NULL && c->parts == NULL &&
+	    (c->method == NULL || strcmp(c->method, "GET") == 0);
+	for (hops = 0;; hops++) {
+		cc = curl_easy_perform(h);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+		if (!follow || cc != CURLE_OK || !is_redirect(code) ||
+		    hops == UP_MAX_REDIRECTS ||
+		    next_hop(h, c->url, url, sizeof(url), &bare) == -1)
+			break;
+		x.redirect = 0;
+		x.ctype[0] = '\0';
+	}
+	/* A hop that ends the chain is the answer: its status, no body. */
 	res->status = (int)code;
 	res->ms = ms_since(&x.t0);
 	res->ttfb_ms = x.ttfb_ms;

@@ -55,7 +55,17 @@ struct up_call {
 	int		(*on_data)(void *arg, const char *p, size_t n);
 	int		(*on_tick)(void *arg);
 	void		*arg;
+	/*
+	 * A GET that follows up to UP_MAX_REDIRECTS redirects (301, 302,
+	 * 303, 307, 308; http and https only); their bodies reach nobody.
+	 * headers go to the first URL's origin (scheme, host, port) only:
+	 * past a hop to another origin the calls carry none of them, so a
+	 * credential never leaves its host.
+	 */
+	int		 follow;
 };
+
+#define UP_MAX_REDIRECTS	3
 
 struct up_result {
 	int		 status;	/* HTTP status, 0 when none */

@@ -728,6 +728,8 @@ h_video_content(struct req *r)
 	c.on_tick = cs_tick;
 	c.arg = &x;
 	c.started = &x.started;
+	/* Google's file downloads redirect to storage (the key stays home). */
+	c.follow = path != NULL;
 	if (c.path == NULL)
 		return ERR_NOMEM;
 	e = relay_call(rl, &c, body, &status);

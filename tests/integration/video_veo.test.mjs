@@ -244,3 +244,46 @@ test('Google refusing the request is the client\'s 400, not charged', async () =
   assert.equal(Number(logs[0].quota), 0);
   assert.equal(one(`SELECT COUNT(*) FROM video_tasks WHERE token_id=${t.tokenId}`)[0], '0');
 });
+
+// Google's file downloads may redirect to storage on another host; the
+// gateway follows (at most UP_MAX_REDIRECTS = 3 hops), keeps the key on
+// the channel's own origin and never sends it elsewhere.
+async function veoDone(t, prompt) {
+  const res = await post(lighttpd, '/v1/videos', t.key, { model: 'veo-2', prompt });
+  assert.equal(res.status, 200);
+  const v = await res.json();
+  const { body } = await pollFinal(lighttpd, `/v1/videos/${v.id}`, t.key, () => {});
+  assert.equal(body.status, 'completed');
+  return { v, id: task(v.id).upstream_id.split('/').pop() };
+}
+
+test('Veo content: redirects are followed; the key stays on the channel\'s host', async () => {
+  const t = tenant({ models: 'veo-2', type: 'gemini', keyArgs: ['--quota', '9000000'] });
+  for (const hops of [1, 3]) {
+    const { v, id } = await veoDone(t, `[mock polls=0 bytes=200 redirect=${hops}] a kite (${RUN})`);
+    const got = await get(lighttpd, `/v1/videos/${v.id}/content`, t.key);
+    assert.equal(got.status, 200, `${hops} hop(s)`);
+    assert.equal(got.headers.get('content-type'), 'video/mp4');
+    const bytes = Buffer.from(await got.arrayBuffer());
+    assert.equal(bytes.length, 200);
+    assert.equal(bytes.subarray(4, 8).toString(), 'ftyp');
+    const seen = (await mockRequests()).filter((r) => r.method === 'GET' && r.path.includes(id)
+      && !r.path.includes('/operations/'));
+    const home = seen.filter((r) => r.path.startsWith('/v1beta/files/'));
+    const away = seen.filter((r) => r.path === `/_storage/veo/${id}`);
+    assert.equal(home.length, hops, 'every same-host hop was asked');
+    assert.ok(home.every((r) => r.headers['x-goog-api-key'] === 'sk-mock-upstream'),
+      'the key goes along on the channel\'s own host');
+    assert.equal(away.length, 1, 'the storage host was asked once');
+    assert.equal(away[0].headers['x-goog-api-key'], undefined, 'no key on another host');
+    assert.ok(!JSON.stringify(away[0].headers).includes('sk-mock-upstream'));
+  }
+  // Past three redirects the gateway gives up: a 502, nothing streamed.
+  const { v, id } = await veoDone(t, `[mock polls=0 redirect=5] a loop (${RUN})`);
+  const bad = await get(lighttpd, `/v1/videos/${v.id}/content`, t.key);
+  assert.equal(bad.status, 502);
+  assert.equal((await bad.json()).error.type, 'upstream_error');
+  const hopsSeen = (await mockRequests()).filter((r) => r.path.startsWith('/v1beta/files/')
+    && r.path.includes(id));
+  assert.equal(hopsSeen.length, 4, 'the first call and three redirects, no more');
+});

@@ -12,7 +12,11 @@
  *        {"generatedSamples":[{"video":{"uri"}}]}}} or, with fail=1,
  *        {"name","done":true,"error":{"code":13,"message"}}
  *   GET  /v1beta/files/{id}:download?alt=media -> the video bytes
- *        (video/mp4), behind the same API key, on this host
+ *        (video/mp4), behind the same API key, on this host; or, as
+ *        Google's files do, a redirect to where the bytes are:
+ *   GET  /_storage/veo/{id} -> the bytes, without a key, on "another
+ *        host" (the same port under the other of 127.0.0.1 and
+ *        localhost), as storage a download redirects to
  *
  * As in openai_video.c the job is steered by a "[mock k=v ...]" prefix
  * of the prompt (the gateway forwards no client headers):
@@ -21,6 +25,10 @@
  *   fail	0 or 1	    1: the operation ends with an error
  *   status	400..599    predictLongRunning answers this error (no job)
  *   bytes	1..1048576  size of the video (default 64)
+ *   redirect	0..9	    hops before the bytes (default 0): the first
+ *			    redirect-1 are 307s to the same download URL
+ *			    (&hop=k, key still required), the last a 302 to
+ *			    /_storage/veo/{id} on the other host
  *
  * Jobs live in a fixed ring of VEO_MAX slots under one mutex.
  */
@@ -43,6 +51,7 @@ struct veo_job {
 	long	 polls;		/* done:false answers left */
 	long	 fail;
 	long	 bytes;
+	long	 redirect;
 };
 
 struct veo_ctl {
@@ -50,6 +59,7 @@ struct veo_ctl {
 	long	 fail;
 	long	 status;
 	long	 bytes;
+	long	 redirect;
 };
 
 static struct veo_job	 veo_jobs[VEO_MAX];
@@ -73,6 +83,7 @@ veo_ctl_parse(const char *prompt, struct veo_ctl *c, char *msg,
 		{ "fail", 0, 1, offsetof(struct veo_ctl, fail) },
 		{ "status", 400, 599, offsetof(struct veo_ctl, status) },
 		{ "bytes", 1, 1048576, offsetof(struct veo_ctl, bytes) },
+		{ "redirect", 0, 9, offsetof(struct veo_ctl, redirect) },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -206,6 +217,7 @@ gm_veo_create(struct mock_req *req, const char *model)
 	j.polls = c.polls;
 	j.fail = c.fail;
 	j.bytes = c.bytes;
+	j.redirect = c.redirect;
 	pthread_mutex_lock(&veo_mu);
 	veo_jobs[veo_next++ % VEO_MAX] = j;
 	pthread_mutex_unlock(&veo_mu);
@@ -300,28 +312,109 @@ gm_veo_op(struct mock_req *req, const char *rest)
 	return mock_reply_json(req, 200, o, NULL);
 }
 
-/* GET /v1beta/files/{id}:download: an MP4 "ftyp" box, then a pattern. */
+/* The video of job j: an MP4 "ftyp" box, then a pattern. */
+static enum MHD_Result
+veo_bytes(struct mock_req *req, const struct veo_job *j)
+{
+	static const char ftyp[] = "\0\0\0\x18" "ftypmp42\0\0\0\0mp42isom";
+	char		*b;
+	size_t		 i;
+	enum MHD_Result	 ret;
+
+	if ((b = malloc((size_t)j->bytes)) == NULL)
+		return veo_fail(req, 500, "mock out of memory");
+	for (i = 0; i < (size_t)j->bytes; i++)
+		b[i] = i < sizeof(ftyp) - 1 ? ftyp[i] : (char)('A' + i % 23);
+	ret = mock_reply(req, 200, "video/mp4", b, (size_t)j->bytes, NULL);
+	free(b);
+	return ret;
+}
+
+/*
+ * Hop `hop` (1-based) of job j's download: a 307 to the next hop on this
+ * host, or for the last one a 302 to the storage path on the other host.
+ */
+static enum MHD_Result
+veo_redirect(struct mock_req *req, const struct veo_job *j, long hop)
+{
+	const char	*host = mock_header(req, "host"), *port;
+	const char	*hdrs[3] = { "Location", NULL, NULL };
+	char		 loc[400];
+
+	if (host == NULL)
+		host = "127.0.0.1";
+	if (hop < j->redirect)
+		snprintf(loc, sizeof(loc), "http://%.200s/v1beta/files/%s:"
+		    "download?alt=media&hop=%ld", host, j->id, hop);
+	else {
+		port = strrchr(host, ':');
+		snprintf(loc, sizeof(loc), "http://%s%s/_storage/veo/%s",
+		    strncmp(host, "localhost", 9) == 0 ? "127.0.0.1" :
+		    "localhost", port != NULL ? port : "", j->id);
+	}
+	hdrs[1] = loc;
+	return mock_reply(req, hop < j->redirect ? 307 : 302, "text/html",
+	    "", 0, hdrs);
+}
+
+/* GET /v1beta/files/{id}:download: the bytes, or a redirect hop. */
 enum MHD_Result
 gm_veo_file(struct mock_req *req)
 {
-	static const char ftyp[] = "\0\0\0\x18" "ftypmp42\0\0\0\0mp42isom";
 	const char	*id = req->path + strlen("/v1beta/files/");
-	const char	*colon = strchr(id, ':');
+	const char	*colon = strchr(id, ':'), *hop = mock_query(req, "hop");
 	struct veo_job	 j;
-	char		*b;
-	size_t		 i;
+	long		 done = hop != NULL ? strtol(hop, NULL, 10) : 0;
 	int		 running;
-	enum MHD_Result	 ret;
 
 	if (colon == NULL || strcmp(colon, ":download") != 0 ||
 	    veo_find(id, (size_t)(colon - id), NULL, 0, &j, &running) == -1 ||
 	    running || j.fail)
 		return veo_fail(req, 404, "Requested entity was not found.");
-	if ((b = malloc((size_t)j.bytes)) == NULL)
-		return veo_fail(req, 500, "mock out of memory");
-	for (i = 0; i < (size_t)j.bytes; i++)
-		b[i] = i < sizeof(ftyp) - 1 ? ftyp[i] : (char)('A' + i % 23);
-	ret = mock_reply(req, 200, "video/mp4", b, (size_t)j.bytes, NULL);
-	free(b);
-	return ret;
+	if (done < 0 || done > 9)
+		return veo_fail(req, 400, "hop: 0..9");
+	if (j.redirect > done)
+		return veo_redirect(req, &j, done + 1);
+	return veo_bytes(req, &j);
 }
+
+/* GET /_storage/veo/{id}: the "storage" end of a redirect, no key. */
+static enum MHD_Result
+gm_veo_storage(struct mock_req *req)
+{
+	const char	*id = req->path + strlen("/_storage/veo/");
+	struct veo_job	 j;
+	int		 running;
+
+	if (veo_find(id, strlen(id), NULL, 0, &j, &running) == -1 ||
+	    running || j.fail || j.redirect == 0)
+		return veo_fail(req, 404, "Requested entity was not found.");
+	return veo_bytes(req, &j);
+}
+
+/* Storage asks for no key (a real one signs its URLs instead). */
+static int
+storage_auth(struct mock_req *req, const char *key, char *msg, size_t msgsz)
+{
+	(void)req; (void)key; (void)msg; (void)msgsz;
+	return 0;
+}
+
+static enum MHD_Result
+storage_error(struct mock_req *req, unsigned int status, const char *msg)
+{
+	return veo_fail(req, status, msg);
+}
+
+static const struct mock_route storage_routes[] = {
+	{ "GET", "/_storage/veo/", 1, gm_veo_storage },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct mock_provider gm_storage_provider = {
+	"storage",
+	"/_storage/",
+	storage_routes,
+	storage_auth,
+	storage_error
+};

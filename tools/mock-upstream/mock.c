@@ -44,6 +44,7 @@ static const struct mock_provider *const providers[] = {
 	&oai_images_provider,
 	&ant_provider,
 	&gm_provider,
+	&gm_storage_provider,
 	NULL
 };
 

@@ -262,7 +262,9 @@ extern const struct mock_provider cohere_provider;
 extern const struct mock_provider oai_images_provider;
 extern const struct mock_provider ant_provider;		/* anthropic.c */
 extern const struct mock_provider gm_provider;		/* gemini.c */
+extern const struct mock_provider gm_storage_provider;	/* gemini_veo.c */
 /* GET /_mock/files/<name>.png: the picture behind image urls. */
 enum MHD_Result	oai_images_file(struct mock_req *);
+
 
 #endif
