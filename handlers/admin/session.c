@@ -459,7 +459,7 @@ enum err
 api_status(struct api *c)
 {
 	struct req	*r = c->r;
-	char		*name, *qpu, *cur, *sym;
+	char		*name, *qpu, *cur, *sym, *bp;
 	cJSON		*data;
 	enum err	 e;
 
@@ -468,13 +468,16 @@ api_status(struct api *c)
 	    "quota_per_usd", "500000", &qpu)) != ERR_OK ||
 	    (e = db_option_get(r->db, r->a, "currency", "USD", &cur)) !=
 	    ERR_OK || (e = db_option_get(r->db, r->a, "currency_symbol", "",
-	    &sym)) != ERR_OK)
+	    &sym)) != ERR_OK || (e = db_option_get(r->db, r->a,
+	    "base_price", "75000", &bp)) != ERR_OK)
 		return e;
 	if ((data = cJSON_CreateObject()) == NULL)
 		return ERR_NOMEM;
 	cJSON_AddStringToObject(data, "system_name", name);
 	cJSON_AddStringToObject(data, "version", NX_VERSION);
 	api_num(data, "quota_per_usd", strtoll(qpu, NULL, 10));
+	/* Prices are multipliers of this; every console page shows money. */
+	api_num(data, "base_price", strtoll(bp, NULL, 10));
 	cJSON_AddStringToObject(data, "currency", cur);
 	cJSON_AddStringToObject(data, "currency_symbol", *sym != '\0' ? sym :
 	    symbol_of(cur));

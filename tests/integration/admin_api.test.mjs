@@ -98,13 +98,15 @@ test('the route table of this file covers every route of handlers/admin/api.c', 
   assert.equal(mine.size, impl.filter(([, , r]) => r > 0).length);
 });
 
-test('GET /api/status needs no login and names the currency', async () => {
+test('GET /api/status needs no login and names the currency and the base price', async () => {
   const res = await apiRequest('GET', '/api/status');
   assert.equal(res.status, 200);
   assert.equal(res.json.success, true);
   assert.equal(res.json.data.version, '0.1.0');
   assert.equal(res.json.data.quota_per_usd,
     Number(one("SELECT value FROM options WHERE name='quota_per_usd'")[0]));
+  assert.equal(res.json.data.base_price,
+    Number(one("SELECT value FROM options WHERE name='base_price'")[0]));
   assert.equal(res.json.data.currency, 'USD');
   assert.equal(res.json.data.currency_symbol, '$');
   assert.equal(typeof res.json.data.system_name, 'string');

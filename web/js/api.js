@@ -16,7 +16,7 @@ export const session = {
 	user: null,		// the User from /api/user/self or login
 	csrf: '',
 	status: { system_name: 'Nexhina', quota_per_usd: 500000,
-	    currency: 'USD', currency_symbol: '$' },
+	    base_price: 75000, currency: 'USD', currency_symbol: '$' },
 	onAuthLost: null,	// called on a 401 from a call that needs login
 	onSelf: null,		// called when refreshSelf() read the user anew
 };

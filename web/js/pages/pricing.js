@@ -2,7 +2,7 @@
 // of the base token price, or quota per unit for the other bases) and the
 // groups' price ratios and rate limits.  /api/price/ and /api/group/.
 
-import { get, list, put, post, del, isRoot, money } from '../api.js';
+import { list, put, post, del, money, session } from '../api.js';
 import { h, clear, table, toast, formDialog, confirmDialog,
 	alertBox } from '../ui.js';
 
@@ -16,8 +16,8 @@ const dec = (o, k) => (o[k] !== undefined ? Number(o[k])
     : o[`${k}_u`] !== undefined ? Number(o[`${k}_u`]) / 1e6 : 0);
 const fmtDec = (v) => String(Math.round(v * 1e6) / 1e6);
 
-// Quota of 1M base tokens: option base_price (only root may read the
-// options; others assume the seeded 75000).
+// Quota of 1M base tokens: option base_price, from /api/status (the
+// seeded 75000 until it is read).
 let basePrice = 75000;
 
 // Money per 1M tokens of a token multiplier.
@@ -179,12 +179,8 @@ export async function render(m) {
 		], d.items, 'No groups.'));
 	};
 	const wrap = (fn) => () => fn().catch((e) => err.show(e.message));
-	if (isRoot()) {
-		const o = await get('option/').catch(() => []);
-		const bp = (Array.isArray(o) ? o : []).find((x) =>
-		    x.name === 'base_price');
-		if (bp && Number(bp.value) > 0) basePrice = Number(bp.value);
-	}
+	if (Number(session.status.base_price) > 0)
+		basePrice = Number(session.status.base_price);
 	m.append(err,
 	    h('section', { 'aria-labelledby': 'ph' },
 	        h('div', { class: 'toolbar' }, h('h2', { id: 'ph' }, 'Model prices'),
