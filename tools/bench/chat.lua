@@ -6,17 +6,23 @@
 --
 -- BENCH_KEY goes into "Authorization: Bearer ..." (the mock's own key for
 -- the mock and the lighttpd proxy in front of it, a Nexhina key for
--- Nexhina); unset or empty: no Authorization header.
+-- Nexhina); unset or empty: no Authorization header.  BENCH_MODEL is the
+-- body's model (default gpt-4o-mini; run.sh's converted targets name a
+-- Claude or Gemini model).
 --
 -- Only request() data is set here: a response() or done() function would
 -- make wrk hand every response to Lua, which costs client CPU on a small
 -- box and would skew the numbers.  run.sh reads wrk's own --latency report
 -- (and its "Non-2xx or 3xx responses" line).
 local key = os.getenv("BENCH_KEY") or ""
+local model = os.getenv("BENCH_MODEL") or ""
+if model == "" then
+	model = "gpt-4o-mini"
+end
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 if key ~= "" then
 	wrk.headers["Authorization"] = "Bearer " .. key
 end
-wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello bench"}]}'
+wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"Hello bench"}]}'

@@ -10,6 +10,11 @@
 #            tools/bench/floor-lighttpd.conf): the floor for any gateway
 #   nexhina  Nexhina (MariaDB, a real key, a channel to the mock) behind
 #            lighttpd with deploy/lighttpd/nexhina.conf (tools/stack/web.sh)
+#   nx-anthropic, nx-gemini
+#            the same OpenAI request for a model whose channel is an
+#            anthropic (gemini) one: Nexhina converts the request and the
+#            answer (app/adapt.c); the ratio to `nexhina` is the cost of
+#            the conversion
 # then prints a table per concurrency with the Nexhina / floor ratios, the
 # CPU each process spent per request, MariaDB statements per Nexhina
 # request and the RSS of every Nexhina process, and writes the same to
@@ -27,6 +32,7 @@
 #   BENCH_WRK_THREADS=1          (one epoll thread drives >60k req/s and
 #                                leaves the most CPU to the servers)
 #   BENCH_NX_PORT=28080  BENCH_FLOOR_PORT=28081  BENCH_MOCK_PORT=28090
+#   BENCH_TARGETS="mock floor nexhina nx-anthropic nx-gemini"
 #   BUILD=build
 set -euo pipefail
 
@@ -56,8 +62,10 @@ NX_THREADS=64
 # tools/stack/run.sh starts the mock with this key (its MOCK_KEY).
 MOCK_KEY=sk-mock-upstream
 PATH_CHAT=/v1/chat/completions
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello bench"}]}'
-TARGETS="mock floor nexhina"
+TARGETS=${BENCH_TARGETS:-mock floor nexhina nx-anthropic nx-gemini}
+# Models of the converted targets (seeded prices, channels in bootstrap).
+MODEL_ANTHROPIC=claude-sonnet-4-20250514
+MODEL_GEMINI=gemini-2.5-pro
 NX_KEY=
 WRK_PID=
 CLEANED=0
@@ -95,22 +103,43 @@ label() {
 	mock) echo "mock upstream (direct)" ;;
 	floor) echo "lighttpd proxy (floor)" ;;
 	nexhina) echo "nexhina via lighttpd" ;;
+	nx-anthropic) echo "nexhina -> anthropic" ;;
+	nx-gemini) echo "nexhina -> gemini" ;;
 	esac
+}
+
+# Targets answered by Nexhina (its lighttpd, workers and MariaDB).
+is_nx() {
+	case $1 in
+	nexhina | nx-*) return 0 ;;
+	esac
+	return 1
 }
 
 url_of() {
 	case $1 in
 	mock) echo "http://127.0.0.1:$MOCK_PORT$PATH_CHAT" ;;
 	floor) echo "http://127.0.0.1:$FLOOR_PORT$PATH_CHAT" ;;
-	nexhina) echo "http://127.0.0.1:$NX_PORT$PATH_CHAT" ;;
+	*) echo "http://127.0.0.1:$NX_PORT$PATH_CHAT" ;;
 	esac
 }
 
 key_of() {
+	if is_nx "$1"; then echo "$NX_KEY"; else echo "$MOCK_KEY"; fi
+}
+
+model_of() {
 	case $1 in
-	nexhina) echo "$NX_KEY" ;;
-	*) echo "$MOCK_KEY" ;;
+	nx-anthropic) echo "$MODEL_ANTHROPIC" ;;
+	nx-gemini) echo "$MODEL_GEMINI" ;;
+	*) echo gpt-4o-mini ;;
 	esac
+}
+
+# The request of every target: the same small chat, its own model.
+body_of() {
+	printf '{"model":"%s","messages":[{"role":"user","content":"Hello bench"}]}' \
+	    "$(model_of "$1")"
 }
 
 # ---- the floor proxy ---------------------------------------------------
@@ -243,7 +272,7 @@ EOF
 # User, channel to the mock and an unlimited key, before `nexhina serve`
 # starts (so the workers load the channel at once, no reload wait).
 bootstrap() {
-	local ctl=("$BIN/nexhinactl" -c "$CONF") out
+	local ctl=("$BIN/nexhinactl" -c "$CONF") out t
 	"$STACK/db.sh" start "$VAR" | sed 's/^/  /'
 	"$BIN/nexhina" migrate -c "$CONF" >>"$VAR/log/migrate.log" 2>&1 || {
 		show_log "$VAR/log/migrate.log"
@@ -254,12 +283,16 @@ bootstrap() {
 		show_log "$VAR/log/bootstrap.log"
 		die "nexhinactl user add failed"
 	}
-	printf %s "$MOCK_KEY" | "${ctl[@]}" channel add --type openai \
-	    --name bench-mock --base-url "http://127.0.0.1:$MOCK_PORT" \
-	    --key-stdin --models gpt-4o-mini >>"$VAR/log/bootstrap.log" 2>&1 || {
-		show_log "$VAR/log/bootstrap.log"
-		die "nexhinactl channel add failed"
-	}
+	# One channel per upstream type, all to the mock (which speaks each).
+	for t in openai:gpt-4o-mini anthropic:$MODEL_ANTHROPIC \
+	    gemini:$MODEL_GEMINI; do
+		printf %s "$MOCK_KEY" | "${ctl[@]}" channel add --type "${t%%:*}" \
+		    --name "bench-${t%%:*}" --base-url "http://127.0.0.1:$MOCK_PORT" \
+		    --key-stdin --models "${t#*:}" >>"$VAR/log/bootstrap.log" 2>&1 || {
+			show_log "$VAR/log/bootstrap.log"
+			die "nexhinactl channel add (${t%%:*}) failed"
+		}
+	done
 	out=$("${ctl[@]}" key create --user bench --name bench --unlimited \
 	    2>>"$VAR/log/bootstrap.log") || {
 		show_log "$VAR/log/bootstrap.log"
@@ -277,7 +310,8 @@ check_target() {
 	url=$(url_of "$t")
 	code=$(curl -sS -o "$body" -w '%{http_code}' --max-time 10 \
 	    -H "Authorization: Bearer $(key_of "$t")" \
-	    -H 'Content-Type: application/json' -d "$BODY" "$url" 2>"$err") ||
+	    -H 'Content-Type: application/json' -d "$(body_of "$t")" "$url" \
+	    2>"$err") ||
 	    code="$code ($(tr '\n' ' ' <"$err"))"
 	if [ "$code" != 200 ] || ! grep -q '"chat.completion"' "$body"; then
 		warn "$(label "$t") at $url answered: $code"
@@ -291,9 +325,9 @@ check_target() {
 # wrk in the background and `wait`, so that a signal runs the trap at once
 # (a foreground child would delay it until wrk ends).
 run_wrk() {
-	local out=$1 secs=$2 c=$3 url=$4 key=$5 threads=$WRK_THREADS
+	local out=$1 secs=$2 c=$3 url=$4 key=$5 model=$6 threads=$WRK_THREADS
 	[ "$threads" -le "$c" ] || threads=$c
-	BENCH_KEY=$key wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
+	BENCH_KEY=$key BENCH_MODEL=$model wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
 	    --latency -s "$BENCH/chat.lua" "$url" >"$out" 2>&1 &
 	WRK_PID=$!
 	local rc=0
@@ -356,11 +390,12 @@ comp_pids() {
 	lighttpd)
 		case $1 in
 		floor) floor_pid ;;
-		nexhina) pid_in "$VAR/run/lighttpd.pid" ;;
+		mock) ;;
+		*) pid_in "$VAR/run/lighttpd.pid" ;;
 		esac ;;
 	nexhina)
-		[ "$1" != nexhina ] || nx_pids "$(pid_in "$VAR/run/nexhina.pid")" ;;
-	mariadb) [ "$1" != nexhina ] || pid_in "$VAR/mysql/mysqld.pid" ;;
+		! is_nx "$1" || nx_pids "$(pid_in "$VAR/run/nexhina.pid")" ;;
+	mariadb) ! is_nx "$1" || pid_in "$VAR/mysql/mysqld.pid" ;;
 	esac
 }
 
@@ -482,22 +517,24 @@ measure() {
 	key=$(key_of "$t")
 	out=$VAR/wrk/c$c-$t
 	printf '  c=%-3s %-24s ' "$c" "$(label "$t")"
-	if ! run_wrk "$out.warmup.txt" "$WARMUP" "$c" "$url" "$key"; then
+	if ! run_wrk "$out.warmup.txt" "$WARMUP" "$c" "$url" "$key" \
+	    "$(model_of "$t")"; then
 		echo "wrk failed"
 		show_log "$out.warmup.txt" 10
 		problem "c=$c $t: wrk failed (see $out.warmup.txt)"
 		return 0
 	fi
-	[ "$t" != nexhina ] || db_snapshot before
+	! is_nx "$t" || db_snapshot before
 	cpu_snapshot "$t" before
-	if ! run_wrk "$out.txt" "$DURATION" "$c" "$url" "$key"; then
+	if ! run_wrk "$out.txt" "$DURATION" "$c" "$url" "$key" \
+	    "$(model_of "$t")"; then
 		echo "wrk failed"
 		show_log "$out.txt" 10
 		problem "c=$c $t: wrk failed (see $out.txt)"
 		return 0
 	fi
 	cpu_snapshot "$t" after
-	[ "$t" != nexhina ] || db_snapshot after
+	! is_nx "$t" || db_snapshot after
 	res=$(parse_wrk "$out.txt")
 	if [ "$res" = none ]; then
 		echo "no result"
@@ -508,7 +545,7 @@ measure() {
 	read -r rps p50 p99 reqs bad serr <<<"$res"
 	RPS[$k]=$rps P50[$k]=$p50 P99[$k]=$p99 REQS[$k]=$reqs BAD[$k]=$bad
 	cpu_account "$k" "$t" "$reqs"
-	[ "$t" != nexhina ] || db_account "$k" "$reqs"
+	! is_nx "$t" || db_account "$k" "$reqs"
 	printf '%10s req/s  p50 %8s ms  p99 %8s ms\n' "${RPS[$c.$t]}" \
 	    "${P50[$c.$t]}" "${P99[$c.$t]}"
 	if [ "${REQS[$c.$t]}" -eq 0 ]; then
@@ -641,14 +678,23 @@ report() {
 		    "$(ratio "${RPS[$c.nexhina]:-}" "${RPS[$c.floor]:-}")" \
 		    "$(ratio "${P50[$c.nexhina]:-}" "${P50[$c.floor]:-}")" \
 		    "$(ratio "${P99[$c.nexhina]:-}" "${P99[$c.floor]:-}")"
+		for t in $TARGETS; do
+			[ "${t#nx-}" != "$t" ] || continue
+			printf '  %-26s %11sx %9sx %9sx\n' "$t / nexhina" \
+			    "$(ratio "${RPS[$c.$t]:-}" "${RPS[$c.nexhina]:-}")" \
+			    "$(ratio "${P50[$c.$t]:-}" "${P50[$c.nexhina]:-}")" \
+			    "$(ratio "${P99[$c.$t]:-}" "${P99[$c.nexhina]:-}")"
+		done
 	done
 	echo
 	echo "  ratios: req/s higher is better (1.00x = as fast as the bare" \
-	    "proxy); p50/p99 lower is better (1.00x = no added latency)"
+	    "proxy); p50/p99 lower is better (1.00x = no added latency);" \
+	    "nx-* / nexhina: the same request converted for an anthropic or" \
+	    "gemini channel against the OpenAI pass-through"
 	echo
 	echo "CPU per request in the measured runs (us of user+system CPU;" \
 	    "busy = CPUs in use on average, out of $(nproc)):"
-	printf '  %-4s %-8s' c target
+	printf '  %-4s %-13s' c target
 	for comp in $COMPONENTS total; do
 		printf ' %9s' "$comp"
 	done
@@ -656,7 +702,7 @@ report() {
 	for c in $CONCURRENCY; do
 		for t in $TARGETS; do
 			k=$c.$t
-			printf '  %-4s %-8s' "$c" "$t"
+			printf '  %-4s %-13s' "$c" "$t"
 			for comp in $COMPONENTS total; do
 				printf ' %9s' "${CPU[$k.$comp]:--}"
 			done
@@ -664,7 +710,8 @@ report() {
 		done
 	done
 	echo
-	echo "MariaDB statements per Nexhina request (SHOW GLOBAL STATUS):"
+	echo "MariaDB statements per Nexhina request (SHOW GLOBAL STATUS;" \
+	    "the OpenAI path):"
 	printf '  %-4s' c
 	for comp in $DB_COUNTERS; do
 		comp=${comp#Com_}
@@ -727,7 +774,7 @@ write_json() {
 					sep=', '
 				done
 				printf '}, "busy_cpus": %s' "$(jnum "${BUSY[$k]:-}")"
-				if [ "$t" = nexhina ]; then
+				if is_nx "$t"; then
 					printf ',\n        "db_statements_per_request": {'
 					sep=
 					for comp in $DB_COUNTERS; do
@@ -739,10 +786,19 @@ write_json() {
 				fi
 				printf '}'
 			done
-			printf '},\n      "nexhina_over_floor": {"rps": %s, "p50": %s, "p99": %s}}' \
+			printf '},\n      "nexhina_over_floor": {"rps": %s, "p50": %s, "p99": %s}' \
 			    "$(jnum "$(ratio "${RPS[$c.nexhina]:-}" "${RPS[$c.floor]:-}")")" \
 			    "$(jnum "$(ratio "${P50[$c.nexhina]:-}" "${P50[$c.floor]:-}")")" \
 			    "$(jnum "$(ratio "${P99[$c.nexhina]:-}" "${P99[$c.floor]:-}")")"
+			for t in $TARGETS; do
+				[ "${t#nx-}" != "$t" ] || continue
+				printf ',\n      "%s_over_nexhina": {"rps": %s, "p50": %s, "p99": %s}' \
+				    "${t#nx-}" \
+				    "$(jnum "$(ratio "${RPS[$c.$t]:-}" "${RPS[$c.nexhina]:-}")")" \
+				    "$(jnum "$(ratio "${P50[$c.$t]:-}" "${P50[$c.nexhina]:-}")")" \
+				    "$(jnum "$(ratio "${P99[$c.$t]:-}" "${P99[$c.nexhina]:-}")")"
+			done
+			printf '}'
 		done
 		printf '\n  ],\n  "rss": {"processes": ['
 		for row in "${RSS_ROWS[@]}"; do
