@@ -250,3 +250,46 @@ dl_run(struct dl_ctx *x)
 		e = finish_plain(x, &ecode);
 	return h_settle(x->rl, e, x->hs.status, ecode);
 }
+
+int
+dl_count(struct req *r, struct relay *rl, enum err begun,
+    int (*pick)(void *, struct relay *, struct relay_call *), void *arg,
+    const char *field, enum err *e)
+{
+	struct relay_call c;
+	struct buf	*body;
+	cJSON		*ans;
+	int		 status = 0;
+
+	if (begun != ERR_OK)
+		return 0;
+	/* In the arena: its deferred free runs after this frame is gone. */
+	if ((body = arena_alloc(r->a, sizeof(*body))) == NULL) {
+		*e = ERR_NOMEM;
+		return 1;
+	}
+	buf_init(body, 1024 * 1024);
+	arena_defer(r->a, buf_free, body);
+	memset(&c, 0, sizeof(c));
+	c.accept = "application/json";
+	c.before = pick;
+	c.arg = arg;
+	if (relay_call(rl, &c, body, &status) != ERR_OK)
+		return 0;
+	if (status == 200 && (ans = cJSON_ParseWithLength(body->p,
+	    body->len)) != NULL) {
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(ans,
+		    field))) {
+			*e = h_send_cjson(r, 200, ans);
+			cJSON_Delete(ans);
+			return 1;
+		}
+		cJSON_Delete(ans);
+	}
+	if (status >= 400 && status < 500 && status != 401 &&
+	    status != 403 && status != 429) {
+		*e = h_pass_upstream_error(r, status, body->p, body->len);
+		return 1;
+	}
+	return 0;
+}

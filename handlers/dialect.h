@@ -81,4 +81,17 @@ int	 dl_write(struct dl_ctx *x, const char *name, const struct cJSON *o);
  */
 enum err dl_run(struct dl_ctx *x);
 
+/*
+ * A dialect's free token count (Anthropic count_tokens, Gemini
+ * countTokens), asked of the channels `pick` takes (relay_call's before
+ * hook: it sets path and body; rl from relay_begin, begun its result).  Answers the client with
+ * the upstream's 200 document when it holds a number `field`, or with the
+ * upstream's own 4xx refusal (not 401, 403, 429: those are the channel's),
+ * and returns 1 with *e; returns 0 when the caller is to answer with its
+ * estimate (no such channel, or none answered).
+ */
+int	 dl_count(struct req *r, struct relay *rl, enum err begun,
+	    int (*pick)(void *, struct relay *, struct relay_call *),
+	    void *arg, const char *field, enum err *e);
+
 #endif

@@ -290,12 +290,60 @@ check(struct req *r, const cJSON *o, const char *model, int stream,
 	return 0;
 }
 
+/* countTokens: asked of gemini channels only (their count is exact). */
+struct count_ctx {
+	struct req	*r;
+	cJSON		*body;		/* the client's request */
+};
+
+static int
+count_before(void *arg, struct relay *rl, struct relay_call *c)
+{
+	struct count_ctx *k = arg;
+	cJSON		*gcr, *m;
+	char		 p[1024], *s;
+
+	if (strcmp(rl->ch->type, "gemini") != 0)
+		return 1;
+	if (gm_up_method_path(p, sizeof(p), rl->up_model, ":countTokens") ==
+	    -1 || (c->path = arena_strdup(k->r->a, p)) == NULL)
+		return 1;
+	/* A wrapped request names its model: the channel's, as mapped. */
+	gcr = cJSON_GetObjectItemCaseSensitive(k->body,
+	    "generateContentRequest");
+	if (cJSON_IsObject(gcr) && cJSON_GetObjectItemCaseSensitive(gcr,
+	    "model") != NULL) {
+		if ((s = arena_printf(k->r->a, "models/%s", strncmp(
+		    rl->up_model, "models/", 7) == 0 ? rl->up_model + 7 :
+		    rl->up_model)) == NULL || (m = cJSON_CreateString(s)) ==
+		    NULL)
+			return -1;
+		cJSON_ReplaceItemInObjectCaseSensitive(gcr, "model", m);
+	}
+	if ((s = cJSON_PrintUnformatted(k->body)) == NULL)
+		return -1;
+	c->raw = arena_strdup(k->r->a, s);
+	cJSON_free(s);
+	if (c->raw == NULL)
+		return -1;
+	c->raw_len = strlen(c->raw);
+	c->ctype = "application/json";
+	return 0;
+}
+
+/*
+ * countTokens: free and not logged.  Asked of a gemini channel when the
+ * model has one (Google's count, as it came); otherwise, or when that
+ * fails, the gateway's estimate.  An upstream 4xx other than 401, 403
+ * and 429 is the client's error (the request itself was refused).
+ */
 static enum err
 count_tokens(struct req *r, cJSON *o, const char *model)
 {
+	struct count_ctx *k;
 	struct relay	*rl;
 	cJSON		*ans, *req, *chat = NULL;
-	enum err	 e;
+	enum err	 e, begun;
 
 	/* countTokens may wrap the request in generateContentRequest. */
 	req = cJSON_GetObjectItemCaseSensitive(o, "generateContentRequest");
@@ -303,11 +351,16 @@ count_tokens(struct req *r, cJSON *o, const char *model)
 		req = o;
 	if (check(r, req, model, 0, &chat) == -1)
 		return ERR_OK;
-	if ((rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
+	if ((rl = arena_alloc(r->a, sizeof(*rl))) == NULL ||
+	    (k = arena_alloc(r->a, sizeof(*k))) == NULL)
 		return ERR_NOMEM;
-	if ((e = relay_begin(rl, r, model, 0)) != ERR_OK &&
-	    e != ERR_NO_CHANNEL)
-		return h_relay_refused(r, e, model);
+	if ((begun = relay_begin(rl, r, model, 0)) != ERR_OK &&
+	    begun != ERR_NO_CHANNEL)
+		return h_relay_refused(r, begun, model);
+	k->r = r;
+	k->body = o;
+	if (dl_count(r, rl, begun, count_before, k, "totalTokens", &e))
+		return e;
 	if ((ans = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(ans, "totalTokens",
 	    (double)gm_request_input_tokens(req)) == NULL) {

@@ -258,12 +258,9 @@ h_messages_count_tokens(struct req *r)
 {
 	struct dl_ctx	*x;
 	struct relay	*rl;
-	struct relay_call c;
-	struct buf	*body;
 	cJSON		*o, *v, *chat = NULL, *ans;
 	const char	*model;
-	int		 status = 0;
-	enum err	 e;
+	enum err	 e, begun;
 
 	if ((o = h_parse_json_object(r)) == NULL)
 		return ERR_OK;
@@ -281,38 +278,15 @@ h_messages_count_tokens(struct req *r)
 	    (x = arena_alloc(r->a, sizeof(*x))) == NULL ||
 	    (rl = arena_alloc(r->a, sizeof(*rl))) == NULL)
 		return ERR_NOMEM;
-	if ((e = relay_begin(rl, r, model, 0)) != ERR_OK &&
-	    e != ERR_NO_CHANNEL)
-		return h_relay_refused(r, e, model);
+	if ((begun = relay_begin(rl, r, model, 0)) != ERR_OK &&
+	    begun != ERR_NO_CHANNEL)
+		return h_relay_refused(r, begun, model);
 	memset(x, 0, sizeof(*x));
 	x->r = r;
 	x->rl = rl;
 	x->req = o;
-	/* In the arena: its deferred free runs after this frame is gone. */
-	if ((body = arena_alloc(r->a, sizeof(*body))) == NULL)
-		return ERR_NOMEM;
-	buf_init(body, 1024 * 1024);
-	arena_defer(r->a, buf_free, body);
-	if (e == ERR_OK) {
-		memset(&c, 0, sizeof(c));
-		c.accept = "application/json";
-		c.before = count_before;
-		c.arg = x;
-		e = relay_call(rl, &c, body, &status);
-	}
-	if (e == ERR_OK && status == 200 && (ans = cJSON_ParseWithLength(
-	    body->p, body->len)) != NULL) {
-		v = cJSON_GetObjectItemCaseSensitive(ans, "input_tokens");
-		if (cJSON_IsNumber(v)) {
-			e = h_send_cjson(r, 200, ans);
-			cJSON_Delete(ans);
-			return e;
-		}
-		cJSON_Delete(ans);
-	}
-	if (e == ERR_OK && status >= 400 && status < 500 && status != 401 &&
-	    status != 403 && status != 429)
-		return h_pass_upstream_error(r, status, body->p, body->len);
+	if (dl_count(r, rl, begun, count_before, x, "input_tokens", &e))
+		return e;
 	if ((ans = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(ans, "input_tokens",
 	    (double)an_request_input_tokens(o)) == NULL) {

@@ -53,6 +53,9 @@ enum gm_conv { GM_OK = 0, GM_NOMEM = -1, GM_INVALID = 1 };
  */
 int	 gm_up_path(char *out, size_t outsz, const char *up_model,
 	    int stream, int embed);
+/* The same for any method: suffix is ":countTokens", say. */
+int	 gm_up_method_path(char *out, size_t outsz, const char *up_model,
+	    const char *suffix);
 
 /*
  * Upstream request: chat -> GenerateContentRequest.  system/developer

@@ -284,8 +284,15 @@ gm_map_free(struct gm_map *m)
 int
 gm_up_path(char *out, size_t outsz, const char *m, int stream, int embed)
 {
+	return gm_up_method_path(out, outsz, m, embed ? ":batchEmbedContents" :
+	    stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+}
+
+int
+gm_up_method_path(char *out, size_t outsz, const char *m,
+    const char *suffix)
+{
 	static const char hex[] = "0123456789ABCDEF";
-	const char	*suffix;
 	struct buf	 b;
 	int		 rc = 0;
 
@@ -298,8 +305,6 @@ gm_up_path(char *out, size_t outsz, const char *m, int stream, int embed)
 		m += 7;
 	if (m[0] == '\0')
 		return -1;
-	suffix = embed ? ":batchEmbedContents" : stream ?
-	    ":streamGenerateContent?alt=sse" : ":generateContent";
 	buf_init(&b, outsz - 1);
 	rc |= buf_puts(&b, "/v1beta/models/");
 	for (; *m != '\0' && rc == 0; m++) {

@@ -15,7 +15,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  servers, tenant, logsFor, eventually, sentWith, uniq, post,
+  servers, tenant, logsFor, eventually, sentWith, uniq, post, mockRequests,
 } from './lib.mjs';
 
 const MODEL = 'gemini-2.5-pro';
@@ -330,17 +330,42 @@ for (const [name, base] of servers) {
     checkLog(l, { prompt, cached: 4, completion: 3 + 2, stream: false });
   });
 
-  test(`${name}: gemini dialect: countTokens is free`, async () => {
+  test(`${name}: gemini dialect: countTokens is free; a gemini channel counts, else the estimate`, async () => {
     const t = setup(KINDS[0]);
-    const contents = [{ role: 'user', parts: [{ text: 'hello there world' }] }];
+    const marker = uniq('mk');
+    const contents = [{ role: 'user', parts: [{ text: `hello there world ${marker}` }] }];
     const r1 = await gpost(base, MODEL, 'countTokens', t.key, { contents });
     assert.equal(r1.status, 200);
     const b1 = await r1.json();
-    assert.ok(Number.isInteger(b1.totalTokens) && b1.totalTokens > 0, JSON.stringify(b1));
+    // Google's count as it came: the mock's 3 per content + its words.
+    assert.deepEqual(b1, { totalTokens: 3 + 4,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: 3 + 4 }] });
+    const [sent] = await sentWith(marker, `/v1beta/models/${KINDS[0].mapped}:countTokens`);
+    assert.deepEqual(JSON.parse(sent.body), { contents });
     const r2 = await gpost(base, MODEL, 'countTokens', t.key,
-      { generateContentRequest: { model: `models/${MODEL}`, contents } });
+      { generateContentRequest: { model: `models/${MODEL}`, contents: [{ role: 'user',
+        parts: [{ text: `hello there world ${marker} wrapped` }] }] } });
     assert.equal(r2.status, 200);
-    assert.equal((await r2.json()).totalTokens, b1.totalTokens, 'the wrapped form counts alike');
+    assert.equal((await r2.json()).totalTokens, 3 + 5, 'the wrapped form counted upstream too');
+    const [w] = await sentWith(`${marker} wrapped`, `/v1beta/models/${KINDS[0].mapped}:countTokens`);
+    assert.equal(JSON.parse(w.body).generateContentRequest.model, `models/${KINDS[0].mapped}`,
+      'the wrapped request names the channel\'s model');
+    // What Google refuses (countTokens takes no generationConfig) is the
+    // client's 400, in Google's shape, from upstream.
+    const refused = uniq('mk');
+    await googleError(await gpost(base, MODEL, 'countTokens', t.key, { contents: [{ role: 'user',
+      parts: [{ text: refused }] }], generationConfig: { temperature: 0.5 } }),
+    400, 'INVALID_ARGUMENT', /generationConfig/);
+    assert.equal((await sentWith(refused, `/v1beta/models/${KINDS[0].mapped}:countTokens`))[0].status, 400);
+    // No gemini channel for the model: the gateway's estimate, nothing sent.
+    const o = setup(KINDS[1]);
+    const r4 = await gpost(base, MODEL, 'countTokens', o.key, { contents: [{ role: 'user',
+      parts: [{ text: `estimate me ${marker}x` }] }] });
+    assert.equal(r4.status, 200);
+    const b4 = await r4.json();
+    assert.ok(Number.isInteger(b4.totalTokens) && b4.totalTokens > 0, JSON.stringify(b4));
+    assert.equal((await mockRequests()).filter((m) => m.body.includes(`${marker}x`)).length, 0);
+    assert.deepEqual(logsFor(o.tokenId), [], 'not logged');
     const longer = [{ role: 'user', parts: [{ text: 'hello there world '.repeat(20) }] }];
     const r3 = await gpost(base, MODEL, 'countTokens', t.key, { contents: longer });
     assert.ok((await r3.json()).totalTokens > b1.totalTokens, 'more text, more tokens');
