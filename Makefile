@@ -82,7 +82,7 @@ asan: deps
 	@$(MAKE) -s BUILD=build/asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" all
-	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 tests/run.sh
+	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:detect_stack_use_after_return=1 tests/run.sh
 
 bench: deps all
 	@tools/bench/run.sh
