@@ -106,6 +106,13 @@ struct price {
 };
 
 /* ERR_OK, ERR_MODEL_NOT_FOUND when no price row, ERR_DB. */
+/*
+ * db_price_get and the base_price option (DB_BASE_PRICE_DEFAULT when
+ * absent or not a positive number) in one statement.
+ */
+#define DB_BASE_PRICE_DEFAULT	75000
+enum err db_price_base_get(struct db *d, struct arena *a, const char *model,
+	    struct price *out, int64_t *base_price);
 enum err db_price_get(struct db *d, struct arena *a, const char *model,
 	    struct price *out);
 /* options table value, or def when absent (copied into a).  ERR_DB. */

@@ -42,6 +42,7 @@
 #define tx_rollback	db_tx_rollback
 #define q_array		db_q_array
 #define price_row	db_price_row
+#define price_row_base	db_price_row_base
 #define user_read	db_user_read
 #define token_read	db_token_read
 #define chan_read	db_chan_read
@@ -73,7 +74,7 @@
 enum q {
 	/* db_lookup.c: db_lookup_q[q] */
 	Q_KEY_LOOKUP, Q_PRICE_GET, Q_OPTION_GET, Q_CHANNELS_FOR,
-	Q_MODELS_FOR_GROUP,
+	Q_MODELS_FOR_GROUP, Q_PRICE_BASE,
 	Q__LOOKUP_END,
 	/* db_money.c: db_money_q[q - Q__LOOKUP_END] */
 	Q_TOKEN_DEBIT = Q__LOOKUP_END, Q_USER_DEBIT, Q_HOLD_INSERT,
@@ -197,6 +198,8 @@ void	 set_err(struct db *d, unsigned int no, const char *fmt, ...)
 /* s as at most outsz - 1 bytes of valid UTF-8 (bad bytes -> '?'). */
 char	*fit(char *out, size_t outsz, const char *s);
 /* Reads the next PRICE_COLS row of st into *p (db_lookup.c). */
+enum err price_row_base(struct db *d, MYSQL_STMT *st, struct arena *a,
+	    struct price *p, char **base);
 enum err price_row(struct db *d, MYSQL_STMT *st, struct arena *a,
 	    struct price *p);
 /*

@@ -50,6 +50,10 @@ const struct qdef db_lookup_q[] = {
 	    "AND FIND_IN_SET(?, `group`) > 0 ORDER BY priority DESC, id", 1 },
 	ROW(Q_MODELS_FOR_GROUP) = { "SELECT models FROM channels "
 	    "WHERE status = 1 AND FIND_IN_SET(?, `group`) > 0", 1 },
+	/* A request's price and the base_price option in one round trip. */
+	ROW(Q_PRICE_BASE) = { "SELECT " PRICE_COLS ", (SELECT value FROM "
+	    "options WHERE name = 'base_price') FROM model_prices "
+	    "WHERE model = ?", 1 },
 };
 
 _Static_assert(sizeof(db_lookup_q) / sizeof(db_lookup_q[0]) ==
@@ -85,13 +89,21 @@ db_key_lookup(struct db *d, struct arena *a, const char *hash,
 enum err
 price_row(struct db *d, MYSQL_STMT *st, struct arena *a, struct price *p)
 {
+	return price_row_base(d, st, a, p, NULL);
+}
+
+/* As price_row, for a row with one more column (into *base) if base. */
+enum err
+price_row_base(struct db *d, MYSQL_STMT *st, struct arena *a,
+    struct price *p, char **base)
+{
 	char		*basis;
 	enum err	 e;
 
 	memset(p, 0, sizeof(*p));
-	if ((e = q_row(d, st, a, "ssiiiiis", &p->model, &basis,
-	    &p->input_u, &p->output_u, &p->cache_u, &p->cache_write_u,
-	    &p->unit_u, &p->extra)) != ERR_OK)
+	if ((e = q_row(d, st, a, base != NULL ? "ssiiiiiss" : "ssiiiiis",
+	    &p->model, &basis, &p->input_u, &p->output_u, &p->cache_u,
+	    &p->cache_write_u, &p->unit_u, &p->extra, base)) != ERR_OK)
 		return e;
 	for (p->basis = 0; p->basis < BASIS__MAX; p->basis++)
 		if (strcmp(basis, db_basis_names[p->basis]) == 0)
@@ -112,6 +124,27 @@ db_price_get(struct db *d, struct arena *a, const char *model,
 	e = price_row(d, st, a, out);
 	q_done(st);
 	return e == ERR_NOT_FOUND ? ERR_MODEL_NOT_FOUND : e;
+}
+
+enum err
+db_price_base_get(struct db *d, struct arena *a, const char *model,
+    struct price *out, int64_t *base_price)
+{
+	MYSQL_STMT	*st;
+	char		*bp = NULL;
+	long long	 v;
+	enum err	 e;
+
+	if ((e = q_run(d, Q_PRICE_BASE, &st, "s", model)) != ERR_OK)
+		return e;
+	e = price_row_base(d, st, a, out, &bp);
+	q_done(st);
+	if (e != ERR_OK)
+		return e == ERR_NOT_FOUND ? ERR_MODEL_NOT_FOUND : e;
+	/* No option row: the subquery's NULL, read as "": the default. */
+	v = bp != NULL ? strtoll(bp, NULL, 10) : 0;
+	*base_price = v > 0 ? v : DB_BASE_PRICE_DEFAULT;
+	return ERR_OK;
 }
 
 enum err

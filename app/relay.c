@@ -37,8 +37,6 @@ cjson_free_defer(void *p)
 enum err
 relay_begin(struct relay *rl, struct req *r, const char *model, int stream)
 {
-	char		*bp;
-	long long	 v;
 	enum err	 e;
 
 	memset(rl, 0, sizeof(*rl));
@@ -52,7 +50,8 @@ relay_begin(struct relay *rl, struct req *r, const char *model, int stream)
 
 	if (!auth_list_has(r->key.model_limits, model))
 		return ERR_MODEL_NOT_ALLOWED;
-	if ((e = db_price_get(r->db, r->a, model, &rl->price)) != ERR_OK)
+	if ((e = db_price_base_get(r->db, r->a, model, &rl->price,
+	    &rl->base_price)) != ERR_OK)
 		return e;
 	if ((e = db_channels_for(r->db, r->a, r->key.group, model,
 	    &rl->chans, &rl->nchans)) != ERR_OK)
@@ -61,11 +60,6 @@ relay_begin(struct relay *rl, struct req *r, const char *model, int stream)
 		return ERR_NO_CHANNEL;
 	if ((rl->tried = arena_alloc(r->a, rl->nchans)) == NULL)
 		return ERR_NOMEM;
-	if ((e = db_option_get(r->db, r->a, "base_price", "75000", &bp)) !=
-	    ERR_OK)
-		return e;
-	v = strtoll(bp, NULL, 10);
-	rl->base_price = v > 0 ? v : 75000;
 	return ERR_OK;
 }
 

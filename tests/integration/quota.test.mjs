@@ -45,3 +45,28 @@ test('200 concurrent requests, quota for 50: never overspent, balances equal the
   assert.equal(ureq, served, 'one request counted per served request');
   assert.equal(sql(`SELECT COUNT(*) FROM logs WHERE token_id=${t.tokenId} AND type=2`)[0][0], String(served));
 });
+
+// base_price scales every token price (docs/pricing.md); it is read with
+// the price in one statement.  A changed option bills at once; a missing
+// one bills at the seeded 75000.
+test('base_price: a changed option bills at once, a missing one at 75000', async () => {
+  const saved = one("SELECT value FROM options WHERE name='base_price'");
+  const t = tenant();
+  const ask = { model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'price me' }],
+    metadata: { mock_chunks: '5' } };
+  // gpt-4o-mini 1x/1x: ceil((prompt + completion) x base / 10^6).
+  const quota = (l, b) => Math.ceil((Number(l.prompt_tokens) + Number(l.completion_tokens)) * b / 1e6);
+  try {
+    for (const [set, want] of [[`'150000'`, 150000], [null, 75000], [`'junk'`, 75000]]) {
+      sql("DELETE FROM options WHERE name='base_price'");
+      if (set !== null) sql(`INSERT INTO options (name, value) VALUES ('base_price', ${set})`);
+      assert.equal((await post(base, '/v1/chat/completions', t.key, ask)).status, 200);
+      const l = logsFor(t.tokenId).at(-1);
+      assert.equal(JSON.parse(l.other).base_price, want, `base_price ${set}`);
+      assert.equal(Number(l.quota), quota(l, want), `quota at base ${want}`);
+    }
+  } finally {
+    sql("DELETE FROM options WHERE name='base_price'");
+    if (saved) sql(`INSERT INTO options (name, value) VALUES ('base_price', '${saved[0]}')`);
+  }
+});
