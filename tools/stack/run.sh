@@ -314,14 +314,14 @@ bootstrap() {
 		fi
 		pw=$(cat "$VAR/admin-password")
 		printf %s "$pw" | "${ctl[@]}" user add admin --role 100 \
-		    --quota 50000000 --password-stdin ||
+		    --quota 50000000 --password-stdin >/dev/null ||
 		    die "nexhinactl user add failed"
 		touch "$VAR/bootstrap.user"
 	fi
 	if [ ! -f "$VAR/bootstrap.channel" ]; then
 		printf %s "$MOCK_KEY" | "${ctl[@]}" channel add --type openai \
 		    --name demo-mock --base-url "http://127.0.0.1:$MOCK_PORT" \
-		    --key-stdin --models "$DEMO_MODELS" ||
+		    --key-stdin --models "$DEMO_MODELS" >/dev/null ||
 		    die "nexhinactl channel add failed"
 		echo "$MOCK_PORT" >"$VAR/bootstrap.channel"
 	fi
