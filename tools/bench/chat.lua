@@ -6,9 +6,9 @@
 --
 -- BENCH_KEY goes into "Authorization: Bearer ..." (the mock's own key for
 -- the mock and the lighttpd proxy in front of it, a Nexhina key for
--- Nexhina); unset or empty: no Authorization header.  BENCH_MODEL is the
--- body's model (default gpt-4o-mini; run.sh's converted targets name a
--- Claude or Gemini model).
+-- Nexhina); unset or empty: no Authorization header.  BENCH_BODY is the
+-- whole request body (run.sh sets it per target); without it the body
+-- below with BENCH_MODEL as its model (default gpt-4o-mini).
 --
 -- Only request() data is set here: a response() or done() function would
 -- make wrk hand every response to Lua, which costs client CPU on a small
@@ -19,10 +19,14 @@ local model = os.getenv("BENCH_MODEL") or ""
 if model == "" then
 	model = "gpt-4o-mini"
 end
+local body = os.getenv("BENCH_BODY") or ""
+if body == "" then
+	body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"Hello bench"}]}'
+end
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 if key ~= "" then
 	wrk.headers["Authorization"] = "Bearer " .. key
 end
-wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"Hello bench"}]}'
+wrk.body = body

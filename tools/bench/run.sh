@@ -15,6 +15,9 @@
 #            anthropic (gemini) one: Nexhina converts the request and the
 #            answer (app/adapt.c); the ratio to `nexhina` is the cost of
 #            the conversion
+#   floor-sse, nexhina-sse
+#            floor and nexhina with the request streamed ("stream": true,
+#            include_usage): the cost of relaying a stream event by event
 # then prints a table per concurrency with the Nexhina / floor ratios, the
 # CPU each process spent per request, MariaDB statements per Nexhina
 # request and the RSS of every Nexhina process, and writes the same to
@@ -32,7 +35,8 @@
 #   BENCH_WRK_THREADS=1          (one epoll thread drives >60k req/s and
 #                                leaves the most CPU to the servers)
 #   BENCH_NX_PORT=28080  BENCH_FLOOR_PORT=28081  BENCH_MOCK_PORT=28090
-#   BENCH_TARGETS="mock floor nexhina nx-anthropic nx-gemini"
+#   BENCH_TARGETS="mock floor nexhina nx-anthropic nx-gemini floor-sse
+#                  nexhina-sse"
 #   BUILD=build
 set -euo pipefail
 
@@ -62,7 +66,7 @@ NX_THREADS=64
 # tools/stack/run.sh starts the mock with this key (its MOCK_KEY).
 MOCK_KEY=sk-mock-upstream
 PATH_CHAT=/v1/chat/completions
-TARGETS=${BENCH_TARGETS:-mock floor nexhina nx-anthropic nx-gemini}
+TARGETS=${BENCH_TARGETS:-mock floor nexhina nx-anthropic nx-gemini floor-sse nexhina-sse}
 # Models of the converted targets (seeded prices, channels in bootstrap).
 MODEL_ANTHROPIC=claude-sonnet-4-20250514
 MODEL_GEMINI=gemini-2.5-pro
@@ -105,13 +109,15 @@ label() {
 	nexhina) echo "nexhina via lighttpd" ;;
 	nx-anthropic) echo "nexhina -> anthropic" ;;
 	nx-gemini) echo "nexhina -> gemini" ;;
+	floor-sse) echo "lighttpd proxy, streamed" ;;
+	nexhina-sse) echo "nexhina, streamed" ;;
 	esac
 }
 
 # Targets answered by Nexhina (its lighttpd, workers and MariaDB).
 is_nx() {
 	case $1 in
-	nexhina | nx-*) return 0 ;;
+	nexhina | nx-* | nexhina-sse) return 0 ;;
 	esac
 	return 1
 }
@@ -119,7 +125,7 @@ is_nx() {
 url_of() {
 	case $1 in
 	mock) echo "http://127.0.0.1:$MOCK_PORT$PATH_CHAT" ;;
-	floor) echo "http://127.0.0.1:$FLOOR_PORT$PATH_CHAT" ;;
+	floor | floor-sse) echo "http://127.0.0.1:$FLOOR_PORT$PATH_CHAT" ;;
 	*) echo "http://127.0.0.1:$NX_PORT$PATH_CHAT" ;;
 	esac
 }
@@ -136,10 +142,16 @@ model_of() {
 	esac
 }
 
-# The request of every target: the same small chat, its own model.
+# The request of every target: the same small chat, its own model; the
+# *-sse targets ask for a stream (five content chunks from the mock,
+# then the usage chunk).
 body_of() {
-	printf '{"model":"%s","messages":[{"role":"user","content":"Hello bench"}]}' \
-	    "$(model_of "$1")"
+	local stream=
+	case $1 in
+	*-sse) stream=',"stream":true,"stream_options":{"include_usage":true}' ;;
+	esac
+	printf '{"model":"%s","messages":[{"role":"user","content":"Hello bench"}]%s}' \
+	    "$(model_of "$1")" "$stream"
 }
 
 # ---- the floor proxy ---------------------------------------------------
@@ -313,7 +325,7 @@ check_target() {
 	    -H 'Content-Type: application/json' -d "$(body_of "$t")" "$url" \
 	    2>"$err") ||
 	    code="$code ($(tr '\n' ' ' <"$err"))"
-	if [ "$code" != 200 ] || ! grep -q '"chat.completion"' "$body"; then
+	if [ "$code" != 200 ] || ! grep -Eq '"chat\.completion(\.chunk)?"' "$body"; then
 		warn "$(label "$t") at $url answered: $code"
 		[ -s "$body" ] && head -c 600 "$body" >&2 && echo >&2
 		return 1
@@ -325,9 +337,9 @@ check_target() {
 # wrk in the background and `wait`, so that a signal runs the trap at once
 # (a foreground child would delay it until wrk ends).
 run_wrk() {
-	local out=$1 secs=$2 c=$3 url=$4 key=$5 model=$6 threads=$WRK_THREADS
+	local out=$1 secs=$2 c=$3 url=$4 key=$5 body=$6 threads=$WRK_THREADS
 	[ "$threads" -le "$c" ] || threads=$c
-	BENCH_KEY=$key BENCH_MODEL=$model wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
+	BENCH_KEY=$key BENCH_BODY=$body wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
 	    --latency -s "$BENCH/chat.lua" "$url" >"$out" 2>&1 &
 	WRK_PID=$!
 	local rc=0
@@ -389,7 +401,7 @@ comp_pids() {
 	mock) pid_in "$VAR/run/mock.pid" ;;
 	lighttpd)
 		case $1 in
-		floor) floor_pid ;;
+		floor | floor-sse) floor_pid ;;
 		mock) ;;
 		*) pid_in "$VAR/run/lighttpd.pid" ;;
 		esac ;;
@@ -518,7 +530,7 @@ measure() {
 	out=$VAR/wrk/c$c-$t
 	printf '  c=%-3s %-24s ' "$c" "$(label "$t")"
 	if ! run_wrk "$out.warmup.txt" "$WARMUP" "$c" "$url" "$key" \
-	    "$(model_of "$t")"; then
+	    "$(body_of "$t")"; then
 		echo "wrk failed"
 		show_log "$out.warmup.txt" 10
 		problem "c=$c $t: wrk failed (see $out.warmup.txt)"
@@ -527,7 +539,7 @@ measure() {
 	! is_nx "$t" || db_snapshot before
 	cpu_snapshot "$t" before
 	if ! run_wrk "$out.txt" "$DURATION" "$c" "$url" "$key" \
-	    "$(model_of "$t")"; then
+	    "$(body_of "$t")"; then
 		echo "wrk failed"
 		show_log "$out.txt" 10
 		problem "c=$c $t: wrk failed (see $out.txt)"
@@ -659,7 +671,7 @@ jnum() {
 report() {
 	local c t k comp
 	echo
-	echo "Nexhina benchmark: non-streaming POST $PATH_CHAT," \
+	echo "Nexhina benchmark: POST $PATH_CHAT (*-sse: streamed)," \
 	    "${DURATION}s per point after ${WARMUP}s warm-up, wrk" \
 	    "$(wrk --version 2>&1 | head -n 1 | awk '{print $2}')," \
 	    "$(nproc) CPUs"
@@ -685,6 +697,12 @@ report() {
 			    "$(ratio "${P50[$c.$t]:-}" "${P50[$c.nexhina]:-}")" \
 			    "$(ratio "${P99[$c.$t]:-}" "${P99[$c.nexhina]:-}")"
 		done
+		if [ -n "${RPS[$c.nexhina-sse]:-}" ]; then
+			printf '  %-26s %11sx %9sx %9sx\n' "streamed: nexhina / floor" \
+			    "$(ratio "${RPS[$c.nexhina-sse]:-}" "${RPS[$c.floor-sse]:-}")" \
+			    "$(ratio "${P50[$c.nexhina-sse]:-}" "${P50[$c.floor-sse]:-}")" \
+			    "$(ratio "${P99[$c.nexhina-sse]:-}" "${P99[$c.floor-sse]:-}")"
+		fi
 	done
 	echo
 	echo "  ratios: req/s higher is better (1.00x = as fast as the bare" \
@@ -790,6 +808,10 @@ write_json() {
 			    "$(jnum "$(ratio "${RPS[$c.nexhina]:-}" "${RPS[$c.floor]:-}")")" \
 			    "$(jnum "$(ratio "${P50[$c.nexhina]:-}" "${P50[$c.floor]:-}")")" \
 			    "$(jnum "$(ratio "${P99[$c.nexhina]:-}" "${P99[$c.floor]:-}")")"
+			printf ',\n      "stream_nexhina_over_floor": {"rps": %s, "p50": %s, "p99": %s}' \
+			    "$(jnum "$(ratio "${RPS[$c.nexhina-sse]:-}" "${RPS[$c.floor-sse]:-}")")" \
+			    "$(jnum "$(ratio "${P50[$c.nexhina-sse]:-}" "${P50[$c.floor-sse]:-}")")" \
+			    "$(jnum "$(ratio "${P99[$c.nexhina-sse]:-}" "${P99[$c.floor-sse]:-}")")"
 			for t in $TARGETS; do
 				[ "${t#nx-}" != "$t" ] || continue
 				printf ',\n      "%s_over_nexhina": {"rps": %s, "p50": %s, "p99": %s}' \
