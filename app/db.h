@@ -106,15 +106,16 @@ struct price {
 };
 
 /* ERR_OK, ERR_MODEL_NOT_FOUND when no price row, ERR_DB. */
-/*
- * db_price_get and the base_price option (DB_BASE_PRICE_DEFAULT when
- * absent or not a positive number) in one statement.
- */
-#define DB_BASE_PRICE_DEFAULT	75000
-enum err db_price_base_get(struct db *d, struct arena *a, const char *model,
-	    struct price *out, int64_t *base_price);
 enum err db_price_get(struct db *d, struct arena *a, const char *model,
 	    struct price *out);
+/* db_price_get and the base_price option (db_base_price) in one statement. */
+enum err db_price_base_get(struct db *d, struct arena *a, const char *model,
+	    struct price *out, int64_t *base_price);
+/*
+ * The base_price option's text as billing uses it: a positive number, else
+ * (absent, NULL, junk, 0) the seeded 75000.
+ */
+int64_t	 db_base_price(const char *option);
 /* options table value, or def when absent (copied into a).  ERR_DB. */
 enum err db_option_get(struct db *d, struct arena *a, const char *name,
 	    const char *def, char **out);

@@ -132,7 +132,6 @@ db_price_base_get(struct db *d, struct arena *a, const char *model,
 {
 	MYSQL_STMT	*st;
 	char		*bp = NULL;
-	long long	 v;
 	enum err	 e;
 
 	if ((e = q_run(d, Q_PRICE_BASE, &st, "s", model)) != ERR_OK)
@@ -141,10 +140,17 @@ db_price_base_get(struct db *d, struct arena *a, const char *model,
 	q_done(st);
 	if (e != ERR_OK)
 		return e == ERR_NOT_FOUND ? ERR_MODEL_NOT_FOUND : e;
-	/* No option row: the subquery's NULL, read as "": the default. */
-	v = bp != NULL ? strtoll(bp, NULL, 10) : 0;
-	*base_price = v > 0 ? v : DB_BASE_PRICE_DEFAULT;
+	/* No option row: the subquery's NULL, read as "". */
+	*base_price = db_base_price(bp);
 	return ERR_OK;
+}
+
+int64_t
+db_base_price(const char *option)
+{
+	long long	 v = option != NULL ? strtoll(option, NULL, 10) : 0;
+
+	return v > 0 ? v : 75000;
 }
 
 enum err

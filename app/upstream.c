@@ -36,7 +36,6 @@ struct xfer {
 	int			 status_sent;
 	int			 aborted;
 	int			 idle;		/* aborted by the idle timeout */
-	int			 redirect;	/* this response is a hop */
 	char			 ctype[128];
 };
 
@@ -140,7 +139,7 @@ on_write(char *p, size_t sz, size_t nm, void *arg)
 
 	if (x->c->follow && !x->status_sent) {
 		curl_easy_getinfo(x->u->h, CURLINFO_RESPONSE_CODE, &code);
-		if ((x->redirect = is_redirect(code)))
+		if (is_redirect(code))
 			return n;	/* a hop's body: nobody's */
 	}
 	if (x->ttfb_ms < 0)
@@ -368,7 +367,6 @@ up_perform(struct up_conn *u, const struct up_call *c, struct up_result *res)
 		    hops == UP_MAX_REDIRECTS ||
 		    next_hop(h, c->url, url, sizeof(url), &bare) == -1)
 			break;
-		x.redirect = 0;
 		x.ctype[0] = '\0';
 	}
 	/* A hop that ends the chain is the answer: its status, no body. */

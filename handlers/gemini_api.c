@@ -31,25 +31,35 @@ stream_free(void *p)
 	gm_cl_stream_free(p);
 }
 
+/*
+ * c's body: o as JSON text, as it is (relay_call's c->json would add a
+ * "model"; Gemini's is in the path).  0, or -1 out of memory.
+ */
 static int
-gm_native_call(struct dl_ctx *x, struct relay_call *c)
+raw_json(struct req *r, struct relay_call *c, const cJSON *o)
 {
-	char	 p[1024];
-	char	*body;
+	char	*s;
 
-	if (gm_up_path(p, sizeof(p), x->rl->up_model, x->stream, 0) == -1 ||
-	    (c->path = arena_strdup(x->r->a, p)) == NULL)
-		return 1;	/* a name no URL takes: skip the channel */
-	/* As sent: the body has no model (it is in the path). */
-	if ((body = cJSON_PrintUnformatted(x->req)) == NULL)
+	if ((s = cJSON_PrintUnformatted(o)) == NULL)
 		return -1;
-	c->raw = arena_strdup(x->r->a, body);
-	cJSON_free(body);
+	c->raw = arena_strdup(r->a, s);
+	cJSON_free(s);
 	if (c->raw == NULL)
 		return -1;
 	c->raw_len = strlen(c->raw);
 	c->ctype = "application/json";
 	return 0;
+}
+
+static int
+gm_native_call(struct dl_ctx *x, struct relay_call *c)
+{
+	char	 p[1024];
+
+	if (gm_up_path(p, sizeof(p), x->rl->up_model, x->stream, 0) == -1 ||
+	    (c->path = arena_strdup(x->r->a, p)) == NULL)
+		return 1;	/* a name no URL takes: skip the channel */
+	return raw_json(x->r, c, x->req);
 }
 
 /* modelVersion = the client's name when the channel maps it. */
@@ -320,15 +330,7 @@ count_before(void *arg, struct relay *rl, struct relay_call *c)
 			return -1;
 		cJSON_ReplaceItemInObjectCaseSensitive(gcr, "model", m);
 	}
-	if ((s = cJSON_PrintUnformatted(k->body)) == NULL)
-		return -1;
-	c->raw = arena_strdup(k->r->a, s);
-	cJSON_free(s);
-	if (c->raw == NULL)
-		return -1;
-	c->raw_len = strlen(c->raw);
-	c->ctype = "application/json";
-	return 0;
+	return raw_json(k->r, c, k->body);
 }
 
 /*

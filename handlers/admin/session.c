@@ -469,15 +469,15 @@ api_status(struct api *c)
 	    (e = db_option_get(r->db, r->a, "currency", "USD", &cur)) !=
 	    ERR_OK || (e = db_option_get(r->db, r->a, "currency_symbol", "",
 	    &sym)) != ERR_OK || (e = db_option_get(r->db, r->a,
-	    "base_price", "75000", &bp)) != ERR_OK)
+	    "base_price", NULL, &bp)) != ERR_OK)
 		return e;
 	if ((data = cJSON_CreateObject()) == NULL)
 		return ERR_NOMEM;
 	cJSON_AddStringToObject(data, "system_name", name);
 	cJSON_AddStringToObject(data, "version", NX_VERSION);
 	api_num(data, "quota_per_usd", strtoll(qpu, NULL, 10));
-	/* Prices are multipliers of this; every console page shows money. */
-	api_num(data, "base_price", strtoll(bp, NULL, 10));
+	/* Prices are multipliers of this, as billing reads it. */
+	api_num(data, "base_price", db_base_price(bp));
 	cJSON_AddStringToObject(data, "currency", cur);
 	cJSON_AddStringToObject(data, "currency_symbol", *sym != '\0' ? sym :
 	    symbol_of(cur));

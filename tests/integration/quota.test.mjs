@@ -49,7 +49,7 @@ test('200 concurrent requests, quota for 50: never overspent, balances equal the
 // base_price scales every token price (docs/pricing.md); it is read with
 // the price in one statement.  A changed option bills at once; a missing
 // one bills at the seeded 75000.
-test('base_price: a changed option bills at once, a missing one at 75000', async () => {
+test('base_price: a changed option bills at once, a missing one at 75000; /api/status agrees', async () => {
   const saved = one("SELECT value FROM options WHERE name='base_price'");
   const t = tenant();
   const ask = { model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'price me' }],
@@ -64,6 +64,8 @@ test('base_price: a changed option bills at once, a missing one at 75000', async
       const l = logsFor(t.tokenId).at(-1);
       assert.equal(JSON.parse(l.other).base_price, want, `base_price ${set}`);
       assert.equal(Number(l.quota), quota(l, want), `quota at base ${want}`);
+      const st = await (await fetch(`${base}/api/status`)).json();
+      assert.equal(st.data.base_price, want, '/api/status shows the base price billing used');
     }
   } finally {
     sql("DELETE FROM options WHERE name='base_price'");

@@ -392,29 +392,16 @@ gm_veo_storage(struct mock_req *req)
 	return veo_bytes(req, &j);
 }
 
-/* Storage asks for no key (a real one signs its URLs instead). */
-static int
-storage_auth(struct mock_req *req, const char *key, char *msg, size_t msgsz)
-{
-	(void)req; (void)key; (void)msg; (void)msgsz;
-	return 0;
-}
-
-static enum MHD_Result
-storage_error(struct mock_req *req, unsigned int status, const char *msg)
-{
-	return veo_fail(req, status, msg);
-}
-
 static const struct mock_route storage_routes[] = {
 	{ "GET", "/_storage/veo/", 1, gm_veo_storage },
 	{ NULL, NULL, 0, NULL }
 };
 
+/* Storage asks for no key (a real one signs its URLs instead). */
 const struct mock_provider gm_storage_provider = {
 	"storage",
 	"/_storage/",
 	storage_routes,
-	storage_auth,
-	storage_error
+	NULL,
+	veo_fail
 };

@@ -314,7 +314,7 @@ dispatch(struct mock_req *req)
 	    &req->ctl);
 	if (p == NULL)
 		p = providers[0];
-	else if (mock_key != NULL &&
+	else if (mock_key != NULL && p->auth != NULL &&
 	    p->auth(req, mock_key, msg, sizeof(msg)) == -1)
 		return p->error(req, 401, msg);
 	if (req->too_big) {

@@ -248,7 +248,7 @@ struct mock_provider {
 	const struct mock_route	*routes;	/* ends with a NULL path */
 	/*
 	 * Checks the credentials against key.  Returns 0 when accepted,
-	 * else -1 with a message for error() in msg.
+	 * else -1 with a message for error() in msg.  NULL: no key asked.
 	 */
 	int		(*auth)(struct mock_req *, const char *key,
 			    char *msg, size_t msgsz);

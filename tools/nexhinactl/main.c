@@ -491,8 +491,8 @@ ctl_price_list(struct ctl *c, int argc, char **argv)
 		    ctl_micro_fmt(b[0], sizeof(b[0]), v[i].input_u),
 		    ctl_micro_fmt(b[1], sizeof(b[1]), v[i].output_u),
 		    ctl_micro_fmt(b[2], sizeof(b[2]), v[i].cache_u),
-		    ctl_micro_fmt(b[4], sizeof(b[4]), v[i].cache_write_u),
-		    ctl_micro_fmt(b[3], sizeof(b[3]), v[i].unit_u),
+		    ctl_micro_fmt(b[3], sizeof(b[3]), v[i].cache_write_u),
+		    ctl_micro_fmt(b[4], sizeof(b[4]), v[i].unit_u),
 		    ctl_clean(c, v[i].extra));
 	return CTL_OK;
 }

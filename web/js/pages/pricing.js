@@ -16,13 +16,10 @@ const dec = (o, k) => (o[k] !== undefined ? Number(o[k])
     : o[`${k}_u`] !== undefined ? Number(o[`${k}_u`]) / 1e6 : 0);
 const fmtDec = (v) => String(Math.round(v * 1e6) / 1e6);
 
-// Quota of 1M base tokens: option base_price, from /api/status (the
-// seeded 75000 until it is read).
-let basePrice = 75000;
-
-// Money per 1M tokens of a token multiplier.
+// Money per 1M tokens of a token multiplier: base_price (from
+// /api/status) is the quota of 1M base tokens.
 function perM(mult) {
-	return `${money(mult * basePrice)}/1M`;
+	return `${money(mult * Number(session.status.base_price))}/1M`;
 }
 
 function priceDialog(p) {
@@ -179,8 +176,6 @@ export async function render(m) {
 		], d.items, 'No groups.'));
 	};
 	const wrap = (fn) => () => fn().catch((e) => err.show(e.message));
-	if (Number(session.status.base_price) > 0)
-		basePrice = Number(session.status.base_price);
 	m.append(err,
 	    h('section', { 'aria-labelledby': 'ph' },
 	        h('div', { class: 'toolbar' }, h('h2', { id: 'ph' }, 'Model prices'),
